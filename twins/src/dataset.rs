@@ -1,0 +1,308 @@
+//! NONMEM-format datasets (CSV): the standard columns in any case, extra columns kept as
+//! covariates, `.` as missing, a `C` column marking comment rows.
+//!
+//! Standard columns: `ID`, `TIME` (h), `DV`, `AMT` (mg), `EVID`, `MDV`, `CMT`, `RATE` (mg/h, or
+//! -1 / -2), `II` (h), `ADDL`, `SS`. Only `ID` and `TIME` are required; missing columns take
+//! NONMEM's defaults (EVID 1 where AMT > 0 else 0; CMT 1 for doses; RATE, II, ADDL, SS 0).
+//! A new individual starts wherever `ID` changes from one row to the next, as in NONMEM.
+
+use std::path::{Path, PathBuf};
+
+use pk_models::{Dose, DoseRate, Record, RecordKind, SteadyState};
+
+use crate::error::{Error, Position, Result};
+use crate::model_file::{ColumnLookup, ModelSpec};
+
+/// One cell of an extra column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Empty or `.`.
+    Missing,
+    /// A number.
+    Number(f64),
+    /// Text, such as a diplotype `*1/*3`.
+    Text(String),
+}
+
+/// One data row (a record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Line in the file (1 = header).
+    pub line: usize,
+    /// The ID as written.
+    pub id: String,
+    /// TIME (h).
+    pub time: f64,
+    /// EVID.
+    pub evid: u8,
+    /// AMT (mg).
+    pub amt: f64,
+    /// CMT (1-based), if given and non-zero.
+    pub cmt: Option<usize>,
+    /// RATE.
+    pub rate: f64,
+    /// II (h).
+    pub ii: f64,
+    /// ADDL.
+    pub addl: u32,
+    /// SS.
+    pub ss: u8,
+    /// DV, if present.
+    pub dv: Option<f64>,
+    /// MDV.
+    pub mdv: u8,
+    cells: Vec<Cell>,
+    header: std::sync::Arc<Vec<String>>,
+}
+
+impl Row {
+    /// The cell of any column, by name (case-insensitive).
+    pub fn cell(&self, column: &str) -> Option<&Cell> {
+        let i = self.header.iter().position(|h| h.eq_ignore_ascii_case(column))?;
+        self.cells.get(i)
+    }
+}
+
+impl ColumnLookup for Row {
+    fn number(&self, column: &str) -> Option<f64> {
+        match self.cell(column)? {
+            Cell::Number(x) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
+/// An individual: consecutive rows with the same ID.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Individual {
+    /// The ID as written.
+    pub id: String,
+    /// Its rows, in file order.
+    pub rows: Vec<Row>,
+}
+
+/// A whole dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Column names as written.
+    pub header: Vec<String>,
+    /// Individuals in file order.
+    pub individuals: Vec<Individual>,
+}
+
+fn bad(path: &Path, line: usize, column: usize, name: &str, value: &str, problem: &'static str) -> Error {
+    Error::BadCell { row: line - 1, column: name.to_owned(), value: value.to_owned(), problem }
+        .in_file(path, Some(Position { line, column: column + 1 }))
+}
+
+impl Dataset {
+    /// Reads and checks a NONMEM-format CSV dataset.
+    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|source| Error::Io { action: "read", path: path.to_owned(), source })?;
+        Self::from_reader(file, path)
+    }
+
+    /// Reads CSV text from any reader; `path` names it in errors.
+    pub fn from_reader(reader: impl std::io::Read, path: &Path) -> Result<Self> {
+        let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(reader);
+        let header: Vec<String> = csv
+            .headers()
+            .map_err(|source| Error::Csv { source }.in_file(path, Some(Position { line: 1, column: 1 })))?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+        let id_col = find("ID").ok_or_else(|| Error::MissingColumn { column: "ID".into() }.in_file(path, Some(Position { line: 1, column: 1 })))?;
+        let time_col = find("TIME").ok_or_else(|| Error::MissingColumn { column: "TIME".into() }.in_file(path, Some(Position { line: 1, column: 1 })))?;
+        let comment_col = find("C");
+        let cols = [find("EVID"), find("AMT"), find("CMT"), find("RATE"), find("II"), find("ADDL"), find("SS"), find("DV"), find("MDV")];
+        let header_arc = std::sync::Arc::new(header.clone());
+        let mut individuals: Vec<Individual> = Vec::new();
+        for (index, record) in csv.records().enumerate() {
+            let line = index + 2;
+            let record = record.map_err(|source| Error::Csv { source }.in_file(path, Some(Position { line, column: 1 })))?;
+            if let Some(c) = comment_col {
+                let mark = record.get(c).unwrap_or("");
+                if !(mark.is_empty() || mark == ".") {
+                    continue;
+                }
+            }
+            let cells: Vec<Cell> = record
+                .iter()
+                .map(|s| match s {
+                    "" | "." => Cell::Missing,
+                    s => s.parse::<f64>().map_or_else(|_| Cell::Text(s.to_owned()), Cell::Number),
+                })
+                .collect();
+            let number = |col: Option<usize>, name: &str, default: f64| -> Result<f64> {
+                let Some(c) = col else { return Ok(default) };
+                match &cells[c] {
+                    Cell::Missing => Ok(default),
+                    Cell::Number(x) if x.is_finite() => Ok(*x),
+                    _ => Err(bad(path, line, c, name, record.get(c).unwrap_or(""), "expected a number")),
+                }
+            };
+            let whole = |col: Option<usize>, name: &str, allowed: &[f64], problem: &'static str| -> Result<f64> {
+                let x = number(col, name, 0.0)?;
+                if allowed.is_empty() && (x < 0.0 || x.fract() != 0.0) || !allowed.is_empty() && !allowed.contains(&x) {
+                    let c = col.unwrap_or(0);
+                    return Err(bad(path, line, c, name, record.get(c).unwrap_or(""), problem));
+                }
+                Ok(x)
+            };
+            let id = record.get(id_col).unwrap_or("").to_owned();
+            if id.is_empty() || id == "." {
+                return Err(bad(path, line, id_col, "ID", &id, "expected an ID"));
+            }
+            let time = match &cells[time_col] {
+                Cell::Number(t) if t.is_finite() => *t,
+                _ => return Err(bad(path, line, time_col, "TIME", record.get(time_col).unwrap_or(""), "expected a time in hours")),
+            };
+            let [evid_c, amt_c, cmt_c, rate_c, ii_c, addl_c, ss_c, dv_c, mdv_c] = cols;
+            let amt = number(amt_c, "AMT", 0.0)?;
+            if amt < 0.0 {
+                return Err(bad(path, line, amt_c.unwrap_or(0), "AMT", record.get(amt_c.unwrap_or(0)).unwrap_or(""), "expected an amount >= 0 (mg)"));
+            }
+            let evid = match evid_c {
+                Some(_) => whole(evid_c, "EVID", &[0.0, 1.0, 2.0, 3.0, 4.0], "expected EVID 0, 1, 2, 3 or 4")?,
+                None => f64::from(u8::from(amt > 0.0)),
+            } as u8;
+            let cmt = whole(cmt_c, "CMT", &[], "expected a compartment number >= 1 (or 0 / . for the default)")?;
+            let rate = number(rate_c, "RATE", 0.0)?;
+            if rate < 0.0 && rate != -1.0 && rate != -2.0 {
+                return Err(bad(path, line, rate_c.unwrap_or(0), "RATE", record.get(rate_c.unwrap_or(0)).unwrap_or(""), "expected RATE >= 0, -1 (modelled rate) or -2 (modelled duration)"));
+            }
+            let ii = number(ii_c, "II", 0.0)?;
+            if ii < 0.0 {
+                return Err(bad(path, line, ii_c.unwrap_or(0), "II", record.get(ii_c.unwrap_or(0)).unwrap_or(""), "expected an interval >= 0 (h)"));
+            }
+            let addl = whole(addl_c, "ADDL", &[], "expected a whole number >= 0")?;
+            let ss = whole(ss_c, "SS", &[0.0, 1.0, 2.0], "expected SS 0, 1 or 2")?;
+            let dv = match dv_c.map(|c| &cells[c]) {
+                Some(Cell::Number(x)) => Some(*x),
+                Some(Cell::Text(t)) => return Err(bad(path, line, dv_c.unwrap_or(0), "DV", t, "expected a number or .")),
+                _ => None,
+            };
+            let mdv = match mdv_c {
+                Some(_) => whole(mdv_c, "MDV", &[0.0, 1.0], "expected MDV 0 or 1")?,
+                None => f64::from(u8::from(evid != 0 || dv.is_none())),
+            } as u8;
+            let row = Row {
+                line,
+                id: id.clone(),
+                time,
+                evid,
+                amt,
+                cmt: (cmt > 0.0).then_some(cmt as usize),
+                rate,
+                ii,
+                addl: addl as u32,
+                ss: ss as u8,
+                dv,
+                mdv,
+                cells,
+                header: header_arc.clone(),
+            };
+            match individuals.last_mut() {
+                Some(ind) if ind.id == id => {
+                    if let Some(prev) = ind.rows.last() {
+                        if time < prev.time {
+                            return Err(Error::Inconsistent {
+                                what: format!("TIME {time} h of ID {id} is earlier than {} h on line {}: records must be in time order within an individual", prev.time, prev.line),
+                            }
+                            .in_file(path, Some(Position { line, column: time_col + 1 })));
+                        }
+                    }
+                    ind.rows.push(row);
+                }
+                _ => individuals.push(Individual { id, rows: vec![row] }),
+            }
+        }
+        Ok(Self { path: path.to_owned(), header, individuals })
+    }
+}
+
+impl Individual {
+    /// The individual's records for `spec`'s model, with per-dose inputs taken from each row.
+    pub fn records(&self, spec: &ModelSpec, parameters: &std::collections::BTreeMap<String, f64>, path: &Path) -> Result<Vec<Record>> {
+        let n_states = spec.state_names().len();
+        self.rows
+            .iter()
+            .map(|row| {
+                let at = |e: Error| e.in_file(path, Some(Position { line: row.line, column: 1 }));
+                let kind = match row.evid {
+                    0 => RecordKind::Observation,
+                    2 => RecordKind::Other,
+                    3 => RecordKind::Reset,
+                    evid => {
+                        let cmt = row.cmt.unwrap_or(1);
+                        if cmt > n_states {
+                            return Err(at(Error::Inconsistent {
+                                what: format!("CMT {cmt} does not exist: the model has {n_states} compartments ({})", spec.state_names().join(", ")),
+                            }));
+                        }
+                        let compartment = cmt - 1;
+                        let rate = match row.rate {
+                            r if r == 0.0 => DoseRate::Bolus,
+                            r if r == -1.0 => DoseRate::ModelledRate,
+                            r if r == -2.0 => DoseRate::ModelledDuration,
+                            r => DoseRate::Rate(r),
+                        };
+                        let steady_state = match row.ss {
+                            1 => SteadyState::Reset,
+                            2 => SteadyState::Add,
+                            _ => SteadyState::No,
+                        };
+                        let inputs = spec.dose_inputs(compartment, row, parameters).map_err(at)?;
+                        let dose = Dose { compartment, amount: row.amt, rate, interval: row.ii, additional: row.addl, steady_state, inputs };
+                        if evid == 4 { RecordKind::ResetAndDose(dose) } else { RecordKind::Dose(dose) }
+                    }
+                };
+                Ok(Record { time: row.time, kind })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Dataset> {
+        Dataset::from_reader(text.as_bytes(), Path::new("data.csv"))
+    }
+
+    #[test]
+    fn comment_rows_are_skipped_and_ids_grouped() -> Result<()> {
+        let d = read("C,ID,TIME,AMT,WT\n.,1,0,100,70\nC,1,1,0,70\n.,1,2,.,70\n.,2,0,50,*1/*3\n")?;
+        assert_eq!(d.individuals.len(), 2);
+        assert_eq!(d.individuals[0].rows.len(), 2);
+        assert_eq!(d.individuals[0].rows[0].evid, 1);
+        assert_eq!(d.individuals[0].rows[1].evid, 0);
+        assert_eq!(d.individuals[1].rows[0].cell("wt"), Some(&Cell::Text("*1/*3".into())));
+        Ok(())
+    }
+
+    #[test]
+    fn negative_amount_names_line_and_column() {
+        let err = read("ID,TIME,AMT\n1,0,-5\n").unwrap_err();
+        assert!(err.to_string().starts_with("data.csv:2:3:"), "{err}");
+        assert!(err.to_string().contains("AMT"), "{err}");
+    }
+
+    #[test]
+    fn records_out_of_time_order_are_rejected_with_line() {
+        let err = read("ID,TIME,AMT\n1,5,0\n1,2,0\n").unwrap_err();
+        assert!(err.to_string().starts_with("data.csv:3:2:"), "{err}");
+    }
+
+    #[test]
+    fn non_number_is_rejected_with_column_name() {
+        let err = read("ID,TIME,AMT\n1,abc,0\n").unwrap_err();
+        assert!(err.to_string().contains("TIME"), "{err}");
+        assert!(err.to_string().starts_with("data.csv:2:2:"), "{err}");
+    }
+}

@@ -1,0 +1,390 @@
+//! The model file (RON): a structural model, its parameter values with units, its outputs, and
+//! where each compartment's lag time, bioavailability, modelled rate and modelled duration come
+//! from. `twinsim simulate` reads it; the population model extends it.
+//!
+//! ```ron
+//! (
+//!     name: "1-compartment oral",
+//!     structure: (compartments: 1, absorption: FirstOrder, elimination: Linear),
+//!     parameters: {
+//!         "CL": (value: 1.1, unit: "L/h"),
+//!         "V": (value: 20.0, unit: "L"),
+//!         "KA": (value: 1.5, unit: "1/h"),
+//!     },
+//!     outputs: [(name: "CP", compartment: "central", scale: 1000.0, unit: "ug/L")],
+//!     dose_inputs: [(compartment: "central", lag: Column("LAGT"), bioavailability: Column("BIOAV"))],
+//! )
+//! ```
+//!
+//! Parameters each structure needs (units): 1 compartment `CL` (L/h), `V` (L); 2 compartments
+//! `CL`, `V1`, `Q` (L/h), `V2`; 3 compartments `CL`, `V1`, `Q2`, `V2`, `Q3`, `V3`; first-order
+//! absorption `KA` (1/h); transit absorption `NTR` (count), `MTT` (h), `KA`; Michaelis–Menten
+//! elimination `VMAX` (mg/h), `KM` (mg/L), and `CL` too when elimination is `LinearAndMichaelisMenten`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use pk_models::{Absorption, CompartmentModel, Disposition, DoseInputs, MichaelisMenten, Model};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, locate};
+
+/// How many compartments distribute the drug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Compartments(u8);
+
+impl TryFrom<u8> for Compartments {
+    type Error = String;
+    fn try_from(n: u8) -> std::result::Result<Self, String> {
+        if (1..=3).contains(&n) {
+            Ok(Self(n))
+        } else {
+            Err(format!("compartments: expected 1, 2 or 3, found {n}"))
+        }
+    }
+}
+
+impl From<Compartments> for u8 {
+    fn from(c: Compartments) -> u8 {
+        c.0
+    }
+}
+
+/// Absorption kind of the structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AbsorptionKind {
+    /// No depot: doses go straight into a compartment.
+    None,
+    /// A depot with first-order absorption (`KA`).
+    FirstOrder,
+    /// Transit compartments before the depot (`NTR`, `MTT`, `KA`).
+    Transit,
+}
+
+/// Elimination kind of the structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EliminationKind {
+    /// Linear clearance `CL`.
+    Linear,
+    /// Michaelis–Menten only (`VMAX`, `KM`).
+    MichaelisMenten,
+    /// Both (`CL`, `VMAX`, `KM`).
+    LinearAndMichaelisMenten,
+}
+
+/// The structural model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Structure {
+    /// 1, 2 or 3.
+    pub compartments: Compartments,
+    /// Absorption.
+    pub absorption: AbsorptionKind,
+    /// Elimination.
+    pub elimination: EliminationKind,
+}
+
+/// A parameter's typical value and unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterValue {
+    /// Value, in `unit`.
+    pub value: f64,
+    /// Unit, as text (e.g. "L/h").
+    pub unit: String,
+}
+
+/// What an output reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum OutputKind {
+    /// `scale · amount / volume` of the compartment.
+    #[default]
+    Concentration,
+    /// `scale · amount`.
+    Amount,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// One output column of the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// Column name (e.g. `CP`).
+    pub name: String,
+    /// State name of the compartment (e.g. `central`).
+    pub compartment: String,
+    /// Concentration or amount.
+    #[serde(default)]
+    pub kind: OutputKind,
+    /// Multiplier, e.g. 1000 for µg/L from mg and L.
+    #[serde(default = "one")]
+    pub scale: f64,
+    /// Unit of the output, as text.
+    pub unit: String,
+}
+
+/// Where a per-dose model input comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Source {
+    /// A fixed value.
+    Value(f64),
+    /// A data column of the dose record (as NONMEM's $PK would read it).
+    Column(String),
+    /// A model parameter.
+    Parameter(String),
+}
+
+/// Lag time, bioavailability, modelled rate and duration of one compartment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoseInputSpec {
+    /// State name of the compartment (e.g. `central`, `depot`).
+    pub compartment: String,
+    /// Lag time ALAG (h); none means 0.
+    #[serde(default)]
+    pub lag: Option<Source>,
+    /// Bioavailability F; none means 1.
+    #[serde(default)]
+    pub bioavailability: Option<Source>,
+    /// Modelled rate R (mg/h), for RATE = -1.
+    #[serde(default)]
+    pub modelled_rate: Option<Source>,
+    /// Modelled duration D (h), for RATE = -2.
+    #[serde(default)]
+    pub modelled_duration: Option<Source>,
+}
+
+/// The model file as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// A readable name, with the source of the model.
+    pub name: String,
+    /// The structural model.
+    pub structure: Structure,
+    /// Typical values by name.
+    pub parameters: BTreeMap<String, ParameterValue>,
+    /// Output columns.
+    pub outputs: Vec<OutputSpec>,
+    /// Per-compartment dose inputs.
+    #[serde(default)]
+    pub dose_inputs: Vec<DoseInputSpec>,
+}
+
+/// A validated model: the file, its compartments resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSpec {
+    file: ModelFile,
+    state_names: Vec<String>,
+    outputs: Vec<(usize, OutputSpec)>,
+    dose_inputs: Vec<(usize, DoseInputSpec)>,
+}
+
+/// A record's numeric cells by column name, for [`Source::Column`].
+pub trait ColumnLookup {
+    /// The numeric value of `column` in this record, if present and numeric.
+    fn number(&self, column: &str) -> Option<f64>;
+}
+
+impl ModelSpec {
+    /// Reads and validates a model file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::Io { action: "read", path: path.to_owned(), source })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates model-file text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let file: ModelFile = options.from_str(text).map_err(|e| Error::from_ron(path, e))?;
+        Self::validate(file).map_err(|(key, e)| e.in_file(path, key.and_then(|k| locate(text, &k))))
+    }
+
+    fn validate(file: ModelFile) -> std::result::Result<Self, (Option<String>, Error)> {
+        for (name, p) in &file.parameters {
+            if !p.value.is_finite() {
+                return Err((Some(name.clone()), Error::InvalidValue { name: name.clone(), value: p.value, expected: "a finite number" }));
+            }
+        }
+        let typical: BTreeMap<String, f64> = file.parameters.iter().map(|(k, v)| (k.clone(), v.value)).collect();
+        let model = build(&file.structure, &typical).map_err(|e| (Some("parameters".to_owned()), e))?;
+        let state_names: Vec<String> = (0..model.n_states()).map(|i| model.state_name(i)).collect();
+        let slot = |name: &str, context: &str| {
+            state_names.iter().position(|s| s == name).ok_or_else(|| {
+                (
+                    Some(context.to_owned()),
+                    Error::Undefined { name: name.to_owned(), context: format!("{context} (compartments: {})", state_names.join(", ")) },
+                )
+            })
+        };
+        let mut outputs = Vec::new();
+        for o in &file.outputs {
+            let i = slot(&o.compartment, "outputs")?;
+            if o.kind == OutputKind::Concentration && model.volume(i).is_none() {
+                return Err((Some("outputs".into()), Error::Inconsistent { what: format!("output {} is a concentration in `{}`, which has no volume", o.name, o.compartment) }));
+            }
+            outputs.push((i, o.clone()));
+        }
+        let mut dose_inputs = Vec::new();
+        for d in &file.dose_inputs {
+            let i = slot(&d.compartment, "dose_inputs")?;
+            for source in [&d.lag, &d.bioavailability, &d.modelled_rate, &d.modelled_duration].into_iter().flatten() {
+                if let Source::Parameter(p) = source {
+                    if !file.parameters.contains_key(p) {
+                        return Err((Some("dose_inputs".into()), Error::Undefined { name: p.clone(), context: "dose_inputs".into() }));
+                    }
+                }
+            }
+            dose_inputs.push((i, d.clone()));
+        }
+        Ok(Self { file, state_names, outputs, dose_inputs })
+    }
+
+    /// The file as written.
+    pub fn file(&self) -> &ModelFile {
+        &self.file
+    }
+
+    /// Typical values by parameter name.
+    pub fn typical_parameters(&self) -> BTreeMap<String, f64> {
+        self.file.parameters.iter().map(|(k, v)| (k.clone(), v.value)).collect()
+    }
+
+    /// Builds the compartment model for these parameter values.
+    pub fn build(&self, parameters: &BTreeMap<String, f64>) -> Result<CompartmentModel> {
+        build(&self.file.structure, parameters)
+    }
+
+    /// Names of the state slots, in order (CMT = index + 1).
+    pub fn state_names(&self) -> &[String] {
+        &self.state_names
+    }
+
+    /// Output names, in order.
+    pub fn output_names(&self) -> impl Iterator<Item = &str> {
+        self.outputs.iter().map(|(_, o)| o.name.as_str())
+    }
+
+    /// Output values for a state of `model`.
+    pub fn outputs_into(&self, model: &CompartmentModel, state: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        for (i, o) in &self.outputs {
+            let amount = state[*i] * o.scale;
+            out.push(match o.kind {
+                OutputKind::Amount => amount,
+                OutputKind::Concentration => amount / model.volume(*i).unwrap_or(f64::NAN),
+            });
+        }
+    }
+
+    /// The dose inputs of slot `compartment` for a dose record.
+    pub fn dose_inputs(&self, compartment: usize, record: &impl ColumnLookup, parameters: &BTreeMap<String, f64>) -> Result<DoseInputs> {
+        let mut inputs = DoseInputs::default();
+        let Some((_, spec)) = self.dose_inputs.iter().find(|(i, _)| *i == compartment) else {
+            return Ok(inputs);
+        };
+        let value = |source: &Source, what: &str| -> Result<f64> {
+            match source {
+                Source::Value(v) => Ok(*v),
+                Source::Parameter(p) => parameters.get(p).copied().ok_or_else(|| Error::Undefined { name: p.clone(), context: what.to_owned() }),
+                Source::Column(c) => record.number(c).ok_or_else(|| Error::MissingColumn { column: c.clone() }),
+            }
+        };
+        if let Some(s) = &spec.lag {
+            inputs.lag = value(s, "lag")?;
+        }
+        if let Some(s) = &spec.bioavailability {
+            inputs.bioavailability = value(s, "bioavailability")?;
+        }
+        if let Some(s) = &spec.modelled_rate {
+            inputs.modelled_rate = Some(value(s, "modelled_rate")?);
+        }
+        if let Some(s) = &spec.modelled_duration {
+            inputs.modelled_duration = Some(value(s, "modelled_duration")?);
+        }
+        Ok(inputs)
+    }
+}
+
+fn param(parameters: &BTreeMap<String, f64>, name: &str) -> Result<f64> {
+    parameters.get(name).copied().ok_or_else(|| Error::Undefined { name: name.to_owned(), context: "the structural model".to_owned() })
+}
+
+/// Builds a compartment model of `structure` from named parameter values.
+pub fn build(structure: &Structure, p: &BTreeMap<String, f64>) -> Result<CompartmentModel> {
+    let cl = match structure.elimination {
+        EliminationKind::MichaelisMenten => p.get("CL").copied().unwrap_or(0.0),
+        _ => param(p, "CL")?,
+    };
+    let disposition = match structure.compartments.0 {
+        1 => Disposition::One { cl, v: param(p, "V")? },
+        2 => Disposition::Two { cl, v1: param(p, "V1")?, q: param(p, "Q")?, v2: param(p, "V2")? },
+        _ => Disposition::Three { cl, v1: param(p, "V1")?, q2: param(p, "Q2")?, v2: param(p, "V2")?, q3: param(p, "Q3")?, v3: param(p, "V3")? },
+    };
+    let absorption = match structure.absorption {
+        AbsorptionKind::None => Absorption::None,
+        AbsorptionKind::FirstOrder => Absorption::FirstOrder { ka: param(p, "KA")? },
+        AbsorptionKind::Transit => {
+            let n = param(p, "NTR")?;
+            if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0) {
+                return Err(Error::InvalidValue { name: "NTR".into(), value: n, expected: "a whole number >= 0" });
+            }
+            Absorption::Transit { n: n as usize, mtt: param(p, "MTT")?, ka: param(p, "KA")? }
+        }
+    };
+    let saturable = match structure.elimination {
+        EliminationKind::Linear => None,
+        _ => Some(MichaelisMenten { vmax: param(p, "VMAX")?, km: param(p, "KM")? }),
+    };
+    Ok(CompartmentModel::new(disposition, absorption, saturable)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORAL: &str = r#"(
+        name: "oral",
+        structure: (compartments: 1, absorption: FirstOrder, elimination: Linear),
+        parameters: { "CL": (value: 1.1, unit: "L/h"), "V": (value: 20.0, unit: "L"), "KA": (value: 1.5, unit: "1/h") },
+        outputs: [(name: "CP", compartment: "central", scale: 1000.0, unit: "ug/L")],
+        dose_inputs: [(compartment: "central", lag: Column("LAGT"))],
+    )"#;
+
+    #[test]
+    fn oral_model_file_resolves_compartments() -> Result<()> {
+        let spec = ModelSpec::parse(ORAL, Path::new("oral.ron"))?;
+        assert_eq!(spec.state_names(), ["depot", "central"]);
+        assert_eq!(spec.output_names().collect::<Vec<_>>(), ["CP"]);
+        Ok(())
+    }
+
+    #[test]
+    fn negative_clearance_names_file_line_and_parameter() {
+        let text = ORAL.replace("value: 1.1", "value: -1.1");
+        let err = ModelSpec::parse(&text, Path::new("oral.ron")).unwrap_err();
+        let msg = format!("{err} / {:?}", err.problem());
+        assert!(msg.starts_with("oral.ron:4:"), "{msg}");
+        assert!(msg.contains("CL"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_field_is_reported_with_position() {
+        let text = ORAL.replace("outputs:", "outptus:");
+        let err = ModelSpec::parse(&text, Path::new("oral.ron")).unwrap_err();
+        assert!(err.to_string().starts_with("oral.ron:5:"), "{err}");
+    }
+
+    #[test]
+    fn output_on_missing_compartment_is_rejected() {
+        let text = ORAL.replace("compartment: \"central\", scale", "compartment: \"peripheral1\", scale");
+        let err = ModelSpec::parse(&text, Path::new("oral.ron")).unwrap_err();
+        assert!(err.to_string().contains("peripheral1"), "{err}");
+    }
+}
