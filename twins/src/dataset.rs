@@ -58,7 +58,10 @@ pub struct Row {
 impl Row {
     /// The cell of any column, by name (case-insensitive).
     pub fn cell(&self, column: &str) -> Option<&Cell> {
-        let i = self.header.iter().position(|h| h.eq_ignore_ascii_case(column))?;
+        let i = self
+            .header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(column))?;
         self.cells.get(i)
     }
 }
@@ -92,38 +95,87 @@ pub struct Dataset {
     pub individuals: Vec<Individual>,
 }
 
-fn bad(path: &Path, line: usize, column: usize, name: &str, value: &str, problem: &'static str) -> Error {
-    Error::BadCell { row: line - 1, column: name.to_owned(), value: value.to_owned(), problem }
-        .in_file(path, Some(Position { line, column: column + 1 }))
+fn bad(
+    path: &Path,
+    line: usize,
+    column: usize,
+    name: &str,
+    value: &str,
+    problem: &'static str,
+) -> Error {
+    Error::BadCell {
+        row: line - 1,
+        column: name.to_owned(),
+        value: value.to_owned(),
+        problem,
+    }
+    .in_file(
+        path,
+        Some(Position {
+            line,
+            column: column + 1,
+        }),
+    )
 }
 
 impl Dataset {
     /// Reads and checks a NONMEM-format CSV dataset.
     pub fn read(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path).map_err(|source| Error::Io { action: "read", path: path.to_owned(), source })?;
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
         Self::from_reader(file, path)
     }
 
     /// Reads CSV text from any reader; `path` names it in errors.
     pub fn from_reader(reader: impl std::io::Read, path: &Path) -> Result<Self> {
-        let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(reader);
+        let mut csv = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(reader);
         let header: Vec<String> = csv
             .headers()
-            .map_err(|source| Error::Csv { source }.in_file(path, Some(Position { line: 1, column: 1 })))?
+            .map_err(|source| {
+                Error::Csv { source }.in_file(path, Some(Position { line: 1, column: 1 }))
+            })?
             .iter()
             .map(str::to_owned)
             .collect();
         let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
-        let id_col = find("ID").ok_or_else(|| Error::MissingColumn { column: "ID".into() }.in_file(path, Some(Position { line: 1, column: 1 })))?;
-        let time_col = find("TIME").ok_or_else(|| Error::MissingColumn { column: "TIME".into() }.in_file(path, Some(Position { line: 1, column: 1 })))?;
+        let id_col = find("ID").ok_or_else(|| {
+            Error::MissingColumn {
+                column: "ID".into(),
+            }
+            .in_file(path, Some(Position { line: 1, column: 1 }))
+        })?;
+        let time_col = find("TIME").ok_or_else(|| {
+            Error::MissingColumn {
+                column: "TIME".into(),
+            }
+            .in_file(path, Some(Position { line: 1, column: 1 }))
+        })?;
         let comment_col = find("C");
-        let cols = [find("EVID"), find("AMT"), find("CMT"), find("RATE"), find("II"), find("ADDL"), find("SS"), find("DV"), find("MDV")];
+        let cols = [
+            find("EVID"),
+            find("AMT"),
+            find("CMT"),
+            find("RATE"),
+            find("II"),
+            find("ADDL"),
+            find("SS"),
+            find("DV"),
+            find("MDV"),
+        ];
         let header_arc = std::sync::Arc::new(header.clone());
         let mut individuals: Vec<Individual> = Vec::new();
         for (index, record) in csv.records().enumerate() {
             let line = index + 2;
-            let record = record.map_err(|source| Error::Csv { source }.in_file(path, Some(Position { line, column: 1 })))?;
+            let record = record.map_err(|source| {
+                Error::Csv { source }.in_file(path, Some(Position { line, column: 1 }))
+            })?;
             if let Some(c) = comment_col {
                 let mark = record.get(c).unwrap_or("");
                 if !(mark.is_empty() || mark == ".") {
@@ -134,7 +186,9 @@ impl Dataset {
                 .iter()
                 .map(|s| match s {
                     "" | "." => Cell::Missing,
-                    s => s.parse::<f64>().map_or_else(|_| Cell::Text(s.to_owned()), Cell::Number),
+                    s => s
+                        .parse::<f64>()
+                        .map_or_else(|_| Cell::Text(s.to_owned()), Cell::Number),
                 })
                 .collect();
             let number = |col: Option<usize>, name: &str, default: f64| -> Result<f64> {
@@ -142,14 +196,34 @@ impl Dataset {
                 match &cells[c] {
                     Cell::Missing => Ok(default),
                     Cell::Number(x) if x.is_finite() => Ok(*x),
-                    _ => Err(bad(path, line, c, name, record.get(c).unwrap_or(""), "expected a number")),
+                    _ => Err(bad(
+                        path,
+                        line,
+                        c,
+                        name,
+                        record.get(c).unwrap_or(""),
+                        "expected a number",
+                    )),
                 }
             };
-            let whole = |col: Option<usize>, name: &str, allowed: &[f64], problem: &'static str| -> Result<f64> {
+            let whole = |col: Option<usize>,
+                         name: &str,
+                         allowed: &[f64],
+                         problem: &'static str|
+             -> Result<f64> {
                 let x = number(col, name, 0.0)?;
-                if allowed.is_empty() && (x < 0.0 || x.fract() != 0.0) || !allowed.is_empty() && !allowed.contains(&x) {
+                if allowed.is_empty() && (x < 0.0 || x.fract() != 0.0)
+                    || !allowed.is_empty() && !allowed.contains(&x)
+                {
                     let c = col.unwrap_or(0);
-                    return Err(bad(path, line, c, name, record.get(c).unwrap_or(""), problem));
+                    return Err(bad(
+                        path,
+                        line,
+                        c,
+                        name,
+                        record.get(c).unwrap_or(""),
+                        problem,
+                    ));
                 }
                 Ok(x)
             };
@@ -159,31 +233,90 @@ impl Dataset {
             }
             let time = match &cells[time_col] {
                 Cell::Number(t) if t.is_finite() => *t,
-                _ => return Err(bad(path, line, time_col, "TIME", record.get(time_col).unwrap_or(""), "expected a time in hours")),
+                _ => {
+                    return Err(bad(
+                        path,
+                        line,
+                        time_col,
+                        "TIME",
+                        record.get(time_col).unwrap_or(""),
+                        "expected a time in hours",
+                    ));
+                }
             };
-            let [evid_c, amt_c, cmt_c, rate_c, ii_c, addl_c, ss_c, dv_c, mdv_c] = cols;
+            let [
+                evid_c,
+                amt_c,
+                cmt_c,
+                rate_c,
+                ii_c,
+                addl_c,
+                ss_c,
+                dv_c,
+                mdv_c,
+            ] = cols;
             let amt = number(amt_c, "AMT", 0.0)?;
             if amt < 0.0 {
-                return Err(bad(path, line, amt_c.unwrap_or(0), "AMT", record.get(amt_c.unwrap_or(0)).unwrap_or(""), "expected an amount >= 0 (mg)"));
+                return Err(bad(
+                    path,
+                    line,
+                    amt_c.unwrap_or(0),
+                    "AMT",
+                    record.get(amt_c.unwrap_or(0)).unwrap_or(""),
+                    "expected an amount >= 0 (mg)",
+                ));
             }
             let evid = match evid_c {
-                Some(_) => whole(evid_c, "EVID", &[0.0, 1.0, 2.0, 3.0, 4.0], "expected EVID 0, 1, 2, 3 or 4")?,
+                Some(_) => whole(
+                    evid_c,
+                    "EVID",
+                    &[0.0, 1.0, 2.0, 3.0, 4.0],
+                    "expected EVID 0, 1, 2, 3 or 4",
+                )?,
                 None => f64::from(u8::from(amt > 0.0)),
             } as u8;
-            let cmt = whole(cmt_c, "CMT", &[], "expected a compartment number >= 1 (or 0 / . for the default)")?;
+            let cmt = whole(
+                cmt_c,
+                "CMT",
+                &[],
+                "expected a compartment number >= 1 (or 0 / . for the default)",
+            )?;
             let rate = number(rate_c, "RATE", 0.0)?;
             if rate < 0.0 && rate != -1.0 && rate != -2.0 {
-                return Err(bad(path, line, rate_c.unwrap_or(0), "RATE", record.get(rate_c.unwrap_or(0)).unwrap_or(""), "expected RATE >= 0, -1 (modelled rate) or -2 (modelled duration)"));
+                return Err(bad(
+                    path,
+                    line,
+                    rate_c.unwrap_or(0),
+                    "RATE",
+                    record.get(rate_c.unwrap_or(0)).unwrap_or(""),
+                    "expected RATE >= 0, -1 (modelled rate) or -2 (modelled duration)",
+                ));
             }
             let ii = number(ii_c, "II", 0.0)?;
             if ii < 0.0 {
-                return Err(bad(path, line, ii_c.unwrap_or(0), "II", record.get(ii_c.unwrap_or(0)).unwrap_or(""), "expected an interval >= 0 (h)"));
+                return Err(bad(
+                    path,
+                    line,
+                    ii_c.unwrap_or(0),
+                    "II",
+                    record.get(ii_c.unwrap_or(0)).unwrap_or(""),
+                    "expected an interval >= 0 (h)",
+                ));
             }
             let addl = whole(addl_c, "ADDL", &[], "expected a whole number >= 0")?;
             let ss = whole(ss_c, "SS", &[0.0, 1.0, 2.0], "expected SS 0, 1 or 2")?;
             let dv = match dv_c.map(|c| &cells[c]) {
                 Some(Cell::Number(x)) => Some(*x),
-                Some(Cell::Text(t)) => return Err(bad(path, line, dv_c.unwrap_or(0), "DV", t, "expected a number or .")),
+                Some(Cell::Text(t)) => {
+                    return Err(bad(
+                        path,
+                        line,
+                        dv_c.unwrap_or(0),
+                        "DV",
+                        t,
+                        "expected a number or .",
+                    ));
+                }
                 _ => None,
             };
             let mdv = match mdv_c {
@@ -218,16 +351,28 @@ impl Dataset {
                     }
                     ind.rows.push(row);
                 }
-                _ => individuals.push(Individual { id, rows: vec![row] }),
+                _ => individuals.push(Individual {
+                    id,
+                    rows: vec![row],
+                }),
             }
         }
-        Ok(Self { path: path.to_owned(), header, individuals })
+        Ok(Self {
+            path: path.to_owned(),
+            header,
+            individuals,
+        })
     }
 }
 
 impl Individual {
     /// The individual's records for `spec`'s model, with per-dose inputs taken from each row.
-    pub fn records(&self, spec: &ModelSpec, parameters: &std::collections::BTreeMap<String, f64>, path: &Path) -> Result<Vec<Record>> {
+    pub fn records(
+        &self,
+        spec: &ModelSpec,
+        parameters: &std::collections::BTreeMap<String, f64>,
+        path: &Path,
+    ) -> Result<Vec<Record>> {
         let n_states = spec.state_names().len();
         self.rows
             .iter()
@@ -282,7 +427,10 @@ mod tests {
         assert_eq!(d.individuals[0].rows.len(), 2);
         assert_eq!(d.individuals[0].rows[0].evid, 1);
         assert_eq!(d.individuals[0].rows[1].evid, 0);
-        assert_eq!(d.individuals[1].rows[0].cell("wt"), Some(&Cell::Text("*1/*3".into())));
+        assert_eq!(
+            d.individuals[1].rows[0].cell("wt"),
+            Some(&Cell::Text("*1/*3".into()))
+        );
         Ok(())
     }
 

@@ -194,32 +194,53 @@ impl ModelSpec {
     /// Reads and validates a model file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { action: "read", path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
     /// Parses and validates model-file text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-        let file: ModelFile = options.from_str(text).map_err(|e| Error::from_ron(path, e))?;
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let file: ModelFile = options
+            .from_str(text)
+            .map_err(|e| Error::from_ron(path, e))?;
         Self::validate(file).map_err(|(key, e)| e.in_file(path, key.and_then(|k| locate(text, &k))))
     }
 
     fn validate(file: ModelFile) -> std::result::Result<Self, (Option<String>, Error)> {
         for (name, p) in &file.parameters {
             if !p.value.is_finite() {
-                return Err((Some(name.clone()), Error::InvalidValue { name: name.clone(), value: p.value, expected: "a finite number" }));
+                return Err((
+                    Some(name.clone()),
+                    Error::InvalidValue {
+                        name: name.clone(),
+                        value: p.value,
+                        expected: "a finite number",
+                    },
+                ));
             }
         }
-        let typical: BTreeMap<String, f64> = file.parameters.iter().map(|(k, v)| (k.clone(), v.value)).collect();
-        let model = build(&file.structure, &typical).map_err(|e| (Some("parameters".to_owned()), e))?;
+        let typical: BTreeMap<String, f64> = file
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value))
+            .collect();
+        let model =
+            build(&file.structure, &typical).map_err(|e| (Some("parameters".to_owned()), e))?;
         let state_names: Vec<String> = (0..model.n_states()).map(|i| model.state_name(i)).collect();
         let slot = |name: &str, context: &str| {
             state_names.iter().position(|s| s == name).ok_or_else(|| {
                 (
                     Some(context.to_owned()),
-                    Error::Undefined { name: name.to_owned(), context: format!("{context} (compartments: {})", state_names.join(", ")) },
+                    Error::Undefined {
+                        name: name.to_owned(),
+                        context: format!("{context} (compartments: {})", state_names.join(", ")),
+                    },
                 )
             })
         };
@@ -227,23 +248,50 @@ impl ModelSpec {
         for o in &file.outputs {
             let i = slot(&o.compartment, "outputs")?;
             if o.kind == OutputKind::Concentration && model.volume(i).is_none() {
-                return Err((Some("outputs".into()), Error::Inconsistent { what: format!("output {} is a concentration in `{}`, which has no volume", o.name, o.compartment) }));
+                return Err((
+                    Some("outputs".into()),
+                    Error::Inconsistent {
+                        what: format!(
+                            "output {} is a concentration in `{}`, which has no volume",
+                            o.name, o.compartment
+                        ),
+                    },
+                ));
             }
             outputs.push((i, o.clone()));
         }
         let mut dose_inputs = Vec::new();
         for d in &file.dose_inputs {
             let i = slot(&d.compartment, "dose_inputs")?;
-            for source in [&d.lag, &d.bioavailability, &d.modelled_rate, &d.modelled_duration].into_iter().flatten() {
+            for source in [
+                &d.lag,
+                &d.bioavailability,
+                &d.modelled_rate,
+                &d.modelled_duration,
+            ]
+            .into_iter()
+            .flatten()
+            {
                 if let Source::Parameter(p) = source {
                     if !file.parameters.contains_key(p) {
-                        return Err((Some("dose_inputs".into()), Error::Undefined { name: p.clone(), context: "dose_inputs".into() }));
+                        return Err((
+                            Some("dose_inputs".into()),
+                            Error::Undefined {
+                                name: p.clone(),
+                                context: "dose_inputs".into(),
+                            },
+                        ));
                     }
                 }
             }
             dose_inputs.push((i, d.clone()));
         }
-        Ok(Self { file, state_names, outputs, dose_inputs })
+        Ok(Self {
+            file,
+            state_names,
+            outputs,
+            dose_inputs,
+        })
     }
 
     /// The file as written.
@@ -253,7 +301,11 @@ impl ModelSpec {
 
     /// Typical values by parameter name.
     pub fn typical_parameters(&self) -> BTreeMap<String, f64> {
-        self.file.parameters.iter().map(|(k, v)| (k.clone(), v.value)).collect()
+        self.file
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value))
+            .collect()
     }
 
     /// Builds the compartment model for these parameter values.
@@ -284,7 +336,12 @@ impl ModelSpec {
     }
 
     /// The dose inputs of slot `compartment` for a dose record.
-    pub fn dose_inputs(&self, compartment: usize, record: &impl ColumnLookup, parameters: &BTreeMap<String, f64>) -> Result<DoseInputs> {
+    pub fn dose_inputs(
+        &self,
+        compartment: usize,
+        record: &impl ColumnLookup,
+        parameters: &BTreeMap<String, f64>,
+    ) -> Result<DoseInputs> {
         let mut inputs = DoseInputs::default();
         let Some((_, spec)) = self.dose_inputs.iter().find(|(i, _)| *i == compartment) else {
             return Ok(inputs);
@@ -292,8 +349,15 @@ impl ModelSpec {
         let value = |source: &Source, what: &str| -> Result<f64> {
             match source {
                 Source::Value(v) => Ok(*v),
-                Source::Parameter(p) => parameters.get(p).copied().ok_or_else(|| Error::Undefined { name: p.clone(), context: what.to_owned() }),
-                Source::Column(c) => record.number(c).ok_or_else(|| Error::MissingColumn { column: c.clone() }),
+                Source::Parameter(p) => {
+                    parameters.get(p).copied().ok_or_else(|| Error::Undefined {
+                        name: p.clone(),
+                        context: what.to_owned(),
+                    })
+                }
+                Source::Column(c) => record
+                    .number(c)
+                    .ok_or_else(|| Error::MissingColumn { column: c.clone() }),
             }
         };
         if let Some(s) = &spec.lag {
@@ -313,7 +377,13 @@ impl ModelSpec {
 }
 
 fn param(parameters: &BTreeMap<String, f64>, name: &str) -> Result<f64> {
-    parameters.get(name).copied().ok_or_else(|| Error::Undefined { name: name.to_owned(), context: "the structural model".to_owned() })
+    parameters
+        .get(name)
+        .copied()
+        .ok_or_else(|| Error::Undefined {
+            name: name.to_owned(),
+            context: "the structural model".to_owned(),
+        })
 }
 
 /// Builds a compartment model of `structure` from named parameter values.
@@ -323,24 +393,52 @@ pub fn build(structure: &Structure, p: &BTreeMap<String, f64>) -> Result<Compart
         _ => param(p, "CL")?,
     };
     let disposition = match structure.compartments.0 {
-        1 => Disposition::One { cl, v: param(p, "V")? },
-        2 => Disposition::Two { cl, v1: param(p, "V1")?, q: param(p, "Q")?, v2: param(p, "V2")? },
-        _ => Disposition::Three { cl, v1: param(p, "V1")?, q2: param(p, "Q2")?, v2: param(p, "V2")?, q3: param(p, "Q3")?, v3: param(p, "V3")? },
+        1 => Disposition::One {
+            cl,
+            v: param(p, "V")?,
+        },
+        2 => Disposition::Two {
+            cl,
+            v1: param(p, "V1")?,
+            q: param(p, "Q")?,
+            v2: param(p, "V2")?,
+        },
+        _ => Disposition::Three {
+            cl,
+            v1: param(p, "V1")?,
+            q2: param(p, "Q2")?,
+            v2: param(p, "V2")?,
+            q3: param(p, "Q3")?,
+            v3: param(p, "V3")?,
+        },
     };
     let absorption = match structure.absorption {
         AbsorptionKind::None => Absorption::None,
-        AbsorptionKind::FirstOrder => Absorption::FirstOrder { ka: param(p, "KA")? },
+        AbsorptionKind::FirstOrder => Absorption::FirstOrder {
+            ka: param(p, "KA")?,
+        },
         AbsorptionKind::Transit => {
             let n = param(p, "NTR")?;
             if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0) {
-                return Err(Error::InvalidValue { name: "NTR".into(), value: n, expected: "a whole number >= 0" });
+                return Err(Error::InvalidValue {
+                    name: "NTR".into(),
+                    value: n,
+                    expected: "a whole number >= 0",
+                });
             }
-            Absorption::Transit { n: n as usize, mtt: param(p, "MTT")?, ka: param(p, "KA")? }
+            Absorption::Transit {
+                n: n as usize,
+                mtt: param(p, "MTT")?,
+                ka: param(p, "KA")?,
+            }
         }
     };
     let saturable = match structure.elimination {
         EliminationKind::Linear => None,
-        _ => Some(MichaelisMenten { vmax: param(p, "VMAX")?, km: param(p, "KM")? }),
+        _ => Some(MichaelisMenten {
+            vmax: param(p, "VMAX")?,
+            km: param(p, "KM")?,
+        }),
     };
     Ok(CompartmentModel::new(disposition, absorption, saturable)?)
 }
@@ -383,7 +481,10 @@ mod tests {
 
     #[test]
     fn output_on_missing_compartment_is_rejected() {
-        let text = ORAL.replace("compartment: \"central\", scale", "compartment: \"peripheral1\", scale");
+        let text = ORAL.replace(
+            "compartment: \"central\", scale",
+            "compartment: \"peripheral1\", scale",
+        );
         let err = ModelSpec::parse(&text, Path::new("oral.ron")).unwrap_err();
         assert!(err.to_string().contains("peripheral1"), "{err}");
     }

@@ -1,0 +1,81 @@
+//! The one error type of `pk_models`.
+
+use ode_solvers::dop_shared::IntegrationError;
+
+/// Everything that can go wrong while building a model or solving it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A model parameter is outside its allowed range (negative clearance, NaN volume, ...).
+    #[error("parameter {name} = {value} is invalid: expected {expected}")]
+    InvalidParameter {
+        /// The parameter's name as the model documents it (e.g. `CL`).
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What was expected (e.g. "a finite number > 0").
+        expected: &'static str,
+    },
+    /// A dose or record refers to a compartment the model does not have.
+    #[error(
+        "record at time {time} h names compartment {compartment} (1-based), but the model has {n_states}"
+    )]
+    UnknownCompartment {
+        /// Record time (h).
+        time: f64,
+        /// The compartment number as given (1-based, NONMEM's CMT).
+        compartment: usize,
+        /// How many state slots the model has.
+        n_states: usize,
+    },
+    /// A dose record is not valid under NONMEM's rules.
+    #[error("dose at time {time} h: {field} = {value} is invalid: expected {expected}")]
+    InvalidDose {
+        /// Record time (h).
+        time: f64,
+        /// The field at fault (AMT, RATE, II, ADDL, SS, lag, bioavailability, ...).
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// Records must be sorted by time within a subject.
+    #[error(
+        "record {index} at time {time} h comes after a record at {previous} h: records must be in time order"
+    )]
+    RecordsOutOfOrder {
+        /// 0-based record index within the subject.
+        index: usize,
+        /// Its time (h).
+        time: f64,
+        /// The previous record's time (h).
+        previous: f64,
+    },
+    /// The ODE solver gave up.
+    #[error("ODE solver failed between {from} h and {to} h")]
+    Integration {
+        /// Start of the failed segment (h).
+        from: f64,
+        /// Intended end of the failed segment (h).
+        to: f64,
+        /// What the solver said.
+        #[source]
+        source: IntegrationError,
+    },
+    /// The steady-state iteration of a nonlinear model did not converge.
+    #[error("steady state at time {time} h not reached after {iterations} dosing intervals")]
+    SteadyStateNotReached {
+        /// Record time (h).
+        time: f64,
+        /// Number of dosing intervals simulated.
+        iterations: usize,
+    },
+    /// The linear steady-state system is singular: the model does not eliminate drug.
+    #[error(
+        "steady state at time {time} h does not exist: the model does not eliminate the dosed drug"
+    )]
+    SingularSteadyState {
+        /// Record time (h).
+        time: f64,
+    },
+}

@@ -1,0 +1,26 @@
+//! The small trait every model implements: its right-hand side, and by default no exact solution.
+
+use crate::linear::LinearSystem;
+
+/// A model of amounts in compartments (and, for PD, other states), driven by zero-order inputs.
+///
+/// State slots are numbered from 0; NONMEM's `CMT` is the slot number plus one.
+pub trait Model {
+    /// Number of state slots.
+    fn n_states(&self) -> usize;
+
+    /// Name of state slot `index` (e.g. `depot`, `central`), used for output columns.
+    fn state_name(&self, index: usize) -> String;
+
+    /// The right-hand side: `d_state = f(t, state) + rates`.
+    ///
+    /// `rates[i]` is the zero-order input into slot `i` (amount/h, e.g. mg/h) from infusions in progress.
+    fn rhs(&self, time: f64, state: &[f64], rates: &[f64], d_state: &mut [f64]);
+
+    /// The linear system `d_state/dt = A·state + rates`, when the model is linear; `None` otherwise.
+    ///
+    /// A model that returns `Some` is solved exactly (matrix exponential) unless the ODE path is asked for.
+    fn linear_system(&self) -> Option<LinearSystem> {
+        None
+    }
+}

@@ -1,0 +1,171 @@
+//! The ODE path: `ode_solvers`' Dormand–Prince methods behind [`SolverSettings`].
+//!
+//! Tolerances act per state slot, as in `ode_solvers`: a step is accepted when the RMS over slots of
+//! `err_i / (atol + rtol·max(|y_i|, |y_i,new|))` is at most 1, so `atol` is in the state's unit
+//! (mg for amounts) and `rtol` is relative.
+//! The end state of each segment is taken from the sparse output (the last accepted step lands
+//! exactly on the segment's end); dense output is never used, since its last point is inexact
+//! (srenevey/ode-solvers#35).
+
+use ode_solvers::dop_shared::{OutputType, System};
+use ode_solvers::{DVector, Dop853, Dopri5};
+
+use crate::Error;
+use crate::model::Model;
+
+/// Segments shorter than this, relative to the time, are stepped by one Euler step.
+const TINY_SEGMENT: f64 = 1e-12;
+
+/// Which Dormand–Prince method to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OdeMethod {
+    /// Dormand–Prince 5(4): the default.
+    #[default]
+    Dopri5,
+    /// Dormand–Prince 8(5,3): for tight tolerances.
+    Dop853,
+}
+
+/// Settings of the ODE path. `Default` suits amounts in mg.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolverSettings {
+    /// The method.
+    pub method: OdeMethod,
+    /// Relative tolerance (dimensionless).
+    pub rtol: f64,
+    /// Absolute tolerance, in the state's unit (mg for amounts).
+    pub atol: f64,
+    /// Most steps per segment between events.
+    pub max_steps: u32,
+    /// Largest step (h); 0 means the segment's length.
+    pub max_step: f64,
+}
+
+impl Default for SolverSettings {
+    fn default() -> Self {
+        Self {
+            method: OdeMethod::Dopri5,
+            rtol: 1e-8,
+            atol: 1e-10,
+            max_steps: 100_000,
+            max_step: 0.0,
+        }
+    }
+}
+
+/// Adapts a [`Model`] with constant input rates to `ode_solvers`' [`System`].
+struct WithRates<'a, M: ?Sized> {
+    model: &'a M,
+    rates: &'a [f64],
+}
+
+impl<M: Model + ?Sized> System<f64, DVector<f64>> for WithRates<'_, M> {
+    fn system(&self, t: f64, y: &DVector<f64>, dy: &mut DVector<f64>) {
+        self.model
+            .rhs(t, y.as_slice(), self.rates, dy.as_mut_slice());
+    }
+}
+
+/// Integrates a model between events with an `ode_solvers` method.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OdeIntegrator {
+    settings: SolverSettings,
+}
+
+impl OdeIntegrator {
+    /// An integrator with these settings.
+    pub fn new(settings: SolverSettings) -> Self {
+        Self { settings }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &SolverSettings {
+        &self.settings
+    }
+
+    /// Advances `state` from `from` to `to` (h) with constant input `rates` (amount/h per slot).
+    pub fn advance<M: Model + ?Sized>(
+        &self,
+        model: &M,
+        from: f64,
+        to: f64,
+        state: &mut [f64],
+        rates: &[f64],
+    ) -> Result<(), Error> {
+        if to <= from {
+            return Ok(());
+        }
+        if to - from <= TINY_SEGMENT * to.abs().max(1.0) {
+            // A segment of a few ulps (an infusion end computed as start + duration): one Euler
+            // step is exact to rounding, where the adaptive solver would underflow its step size.
+            let mut slope = vec![0.0; state.len()];
+            model.rhs(from, state, rates, &mut slope);
+            for (x, d) in state.iter_mut().zip(&slope) {
+                *x += d * (to - from);
+            }
+            return Ok(());
+        }
+        let s = &self.settings;
+        let system = WithRates { model, rates };
+        let y0 = DVector::from_column_slice(state);
+        let h_max = if s.max_step > 0.0 {
+            s.max_step
+        } else {
+            to - from
+        };
+        let last = match s.method {
+            OdeMethod::Dopri5 => {
+                let mut solver = Dopri5::from_param(
+                    system,
+                    from,
+                    to,
+                    to - from,
+                    y0,
+                    s.rtol,
+                    s.atol,
+                    0.9,
+                    0.04,
+                    0.2,
+                    10.0,
+                    h_max,
+                    0.0,
+                    s.max_steps,
+                    1000,
+                    OutputType::Sparse,
+                );
+                solver
+                    .integrate()
+                    .map_err(|source| Error::Integration { from, to, source })?;
+                solver.y_out().last().cloned()
+            }
+            OdeMethod::Dop853 => {
+                let mut solver = Dop853::from_param(
+                    system,
+                    from,
+                    to,
+                    to - from,
+                    y0,
+                    s.rtol,
+                    s.atol,
+                    0.9,
+                    0.0,
+                    0.333,
+                    6.0,
+                    h_max,
+                    0.0,
+                    s.max_steps,
+                    1000,
+                    OutputType::Sparse,
+                );
+                solver
+                    .integrate()
+                    .map_err(|source| Error::Integration { from, to, source })?;
+                solver.y_out().last().cloned()
+            }
+        };
+        if let Some(y) = last {
+            state.copy_from_slice(y.as_slice());
+        }
+        Ok(())
+    }
+}

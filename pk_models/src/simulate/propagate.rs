@@ -1,0 +1,123 @@
+//! The one small trait both solution paths implement, and the enum that picks between them.
+
+use crate::Error;
+use crate::linear::ExactPropagator;
+use crate::model::Model;
+use crate::ode::{OdeIntegrator, SolverSettings};
+
+/// Moves a state forward in time with constant input rates.
+pub trait Propagate {
+    /// Advances `state` from `from` to `to` (h), with `rates[i]` (amount/h) into slot `i`.
+    fn advance(
+        &mut self,
+        from: f64,
+        to: f64,
+        state: &mut [f64],
+        rates: &[f64],
+    ) -> Result<(), Error>;
+
+    /// True when the map from initial state to final state is affine (a linear model).
+    fn is_linear(&self) -> bool;
+}
+
+impl Propagate for ExactPropagator {
+    fn advance(
+        &mut self,
+        from: f64,
+        to: f64,
+        state: &mut [f64],
+        rates: &[f64],
+    ) -> Result<(), Error> {
+        ExactPropagator::advance(self, state, to - from, rates);
+        Ok(())
+    }
+
+    fn is_linear(&self) -> bool {
+        true
+    }
+}
+
+/// Which solution path to use.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum SolutionPath {
+    /// Exact for linear models, ODE (default settings) otherwise.
+    #[default]
+    Auto,
+    /// The ODE solver, even for a linear model.
+    Ode(SolverSettings),
+}
+
+/// The ODE path for a model.
+#[derive(Debug, Clone)]
+pub struct OdePropagator<'m, M: ?Sized> {
+    model: &'m M,
+    integrator: OdeIntegrator,
+    linear: bool,
+}
+
+impl<M: Model + ?Sized> Propagate for OdePropagator<'_, M> {
+    fn advance(
+        &mut self,
+        from: f64,
+        to: f64,
+        state: &mut [f64],
+        rates: &[f64],
+    ) -> Result<(), Error> {
+        self.integrator.advance(self.model, from, to, state, rates)
+    }
+
+    fn is_linear(&self) -> bool {
+        self.linear
+    }
+}
+
+/// The path chosen for one model: exact or ODE.
+#[derive(Debug, Clone)]
+pub enum Propagator<'m, M: ?Sized> {
+    /// Matrix exponentials of the linear system.
+    Exact(ExactPropagator),
+    /// `ode_solvers`.
+    Ode(OdePropagator<'m, M>),
+}
+
+impl<'m, M: Model + ?Sized> Propagator<'m, M> {
+    /// Picks the path for `model`: exact when it is linear and `path` is `Auto`.
+    pub fn new(model: &'m M, path: SolutionPath) -> Self {
+        let linear = model.linear_system();
+        match (path, linear) {
+            (SolutionPath::Auto, Some(system)) => Self::Exact(ExactPropagator::new(system)),
+            (SolutionPath::Auto, None) => Self::Ode(OdePropagator {
+                model,
+                integrator: OdeIntegrator::new(SolverSettings::default()),
+                linear: false,
+            }),
+            (SolutionPath::Ode(settings), linear) => Self::Ode(OdePropagator {
+                model,
+                integrator: OdeIntegrator::new(settings),
+                linear: linear.is_some(),
+            }),
+        }
+    }
+}
+
+impl<M: Model + ?Sized> Propagate for Propagator<'_, M> {
+    fn advance(
+        &mut self,
+        from: f64,
+        to: f64,
+        state: &mut [f64],
+        rates: &[f64],
+    ) -> Result<(), Error> {
+        match self {
+            Self::Exact(p) => Propagate::advance(p, from, to, state, rates),
+            Self::Ode(p) => p.advance(from, to, state, rates),
+        }
+    }
+
+    fn is_linear(&self) -> bool {
+        match self {
+            Self::Exact(_) => true,
+            Self::Ode(p) => p.linear,
+        }
+    }
+}
