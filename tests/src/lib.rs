@@ -1,1 +1,35 @@
-//! Helpers for the end-to-end tests.
+//! Helpers for twinsim's end-to-end tests: finding the `twinsim` binary and the project's files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The project's root folder.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
+}
+
+/// A file of the project, by path from the root.
+pub fn project_file(relative: &str) -> PathBuf {
+    project_root().join(relative)
+}
+
+/// A command running the `twinsim` binary built beside this test.
+///
+/// `cargo test --workspace` builds it (the `engine` package has integration tests, so its binary
+/// is built before any test runs), in the same profile folder as the test executable.
+pub fn twinsim() -> Command {
+    let exe = std::env::current_exe().expect("the test executable has a path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from target/<profile>/deps");
+    let bin = profile_dir.join(format!("twinsim{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with `cargo test --workspace` so the twinsim binary is built",
+        bin.display()
+    );
+    Command::new(bin)
+}
