@@ -1,11 +1,11 @@
 //! placeholder
-/// NONMEM-format datasets (owned by the simulate/engine engineer: keep this line).
-pub mod dataset;
+pub mod covariates;
 pub mod error;
 pub mod genotype;
 pub mod io;
-/// Model files (owned by the simulate/engine engineer: keep this line).
-pub mod model_file;
+pub mod population;
 pub mod random;
 pub mod stats;
+pub mod variability;
 pub use error::{Error, Result};
+pub use population::{Patient, sample_population};

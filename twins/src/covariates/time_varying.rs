@@ -1,0 +1,149 @@
+//! Time-varying covariates: a series of (time, value) observations.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How a covariate is read between observations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Carry {
+    /// Last observation carried forward: on [tᵢ, tᵢ₊₁) the value observed at tᵢ applies.
+    #[default]
+    LastForward,
+    /// Next observation carried backward (NONMEM's default for covariates on data records):
+    /// on (tᵢ₋₁, tᵢ] the value observed at tᵢ applies.
+    NextBackward,
+}
+
+/// One observation of a covariate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    /// Time, h.
+    pub time_h: f64,
+    /// Value, in the covariate's unit.
+    pub value: f64,
+}
+
+/// A covariate observed at several times.
+///
+/// Before the first observation the first value applies, after the last the last value,
+/// whatever [`Carry`] is chosen.
+///
+/// ```
+/// use twins::covariates::{Carry, CovariateSeries};
+///
+/// let wt = CovariateSeries::new(vec![(0.0, 70.0), (24.0, 68.0)], Carry::LastForward)?;
+/// assert_eq!(wt.value_at(12.0), 70.0);
+/// let wt = wt.with_carry(Carry::NextBackward);
+/// assert_eq!(wt.value_at(12.0), 68.0);
+/// # Ok::<(), twins::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CovariateSeries {
+    observations: Vec<Observation>,
+    carry: Carry,
+}
+
+impl CovariateSeries {
+    /// A series from (time h, value) pairs; times must be finite and strictly increasing.
+    pub fn new(points: Vec<(f64, f64)>, carry: Carry) -> Result<CovariateSeries> {
+        if points.is_empty() {
+            return Err(Error::NotEnoughData {
+                what: "a covariate series needs at least one observation".into(),
+            });
+        }
+        for (i, &(t, v)) in points.iter().enumerate() {
+            if !t.is_finite() || !v.is_finite() {
+                return Err(Error::InvalidValue {
+                    name: format!("observation {i} of covariate series"),
+                    value: if t.is_finite() { v } else { t },
+                    expected: "finite time and value",
+                });
+            }
+            if i > 0 && t <= points[i - 1].0 {
+                return Err(Error::InvalidValue {
+                    name: format!("time of observation {i} of covariate series"),
+                    value: t,
+                    expected: "times strictly increasing",
+                });
+            }
+        }
+        let observations = points
+            .into_iter()
+            .map(|(time_h, value)| Observation { time_h, value })
+            .collect();
+        Ok(CovariateSeries {
+            observations,
+            carry,
+        })
+    }
+
+    /// A constant covariate.
+    pub fn constant(value: f64) -> CovariateSeries {
+        CovariateSeries {
+            observations: vec![Observation { time_h: 0.0, value }],
+            carry: Carry::LastForward,
+        }
+    }
+
+    /// The same observations read with another [`Carry`].
+    pub fn with_carry(mut self, carry: Carry) -> CovariateSeries {
+        self.carry = carry;
+        self
+    }
+
+    /// The observations.
+    pub fn observations(&self) -> &[Observation] {
+        &self.observations
+    }
+
+    /// The value at time `t_h` (h).
+    pub fn value_at(&self, t_h: f64) -> f64 {
+        let obs = &self.observations;
+        let last = obs.len() - 1;
+        let i = match self.carry {
+            // Index of the last observation with time <= t (or the first one).
+            Carry::LastForward => obs.partition_point(|o| o.time_h <= t_h).saturating_sub(1),
+            // Index of the first observation with time >= t (or the last one).
+            Carry::NextBackward => obs.partition_point(|o| o.time_h < t_h).min(last),
+        };
+        obs[i].value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(carry: Carry) -> Result<CovariateSeries> {
+        CovariateSeries::new(vec![(0.0, 1.0), (10.0, 2.0), (20.0, 3.0)], carry)
+    }
+
+    #[test]
+    fn locf_holds_value_until_next_observation() -> Result<()> {
+        let s = series(Carry::LastForward)?;
+        let got: Vec<f64> = [-5.0, 0.0, 9.9, 10.0, 15.0, 25.0]
+            .iter()
+            .map(|&t| s.value_at(t))
+            .collect();
+        assert_eq!(got, [1.0, 1.0, 1.0, 2.0, 2.0, 3.0]);
+        Ok(())
+    }
+
+    #[test]
+    fn nocb_takes_next_observation() -> Result<()> {
+        let s = series(Carry::NextBackward)?;
+        let got: Vec<f64> = [-5.0, 0.0, 0.1, 10.0, 15.0, 25.0]
+            .iter()
+            .map(|&t| s.value_at(t))
+            .collect();
+        assert_eq!(got, [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
+        Ok(())
+    }
+
+    #[test]
+    fn unsorted_times_are_rejected() {
+        let err = CovariateSeries::new(vec![(1.0, 1.0), (1.0, 2.0)], Carry::LastForward);
+        assert!(matches!(err, Err(Error::InvalidValue { .. })));
+    }
+}
