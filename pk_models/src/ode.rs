@@ -16,11 +16,17 @@ use crate::model::Model;
 /// Segments shorter than this, relative to the time, are stepped by one Euler step.
 const TINY_SEGMENT: f64 = 1e-12;
 
+/// Below this relative tolerance, [`OdeMethod::Auto`] uses Dop853: an 8th-order method takes far
+/// fewer steps than a 5th-order one when asked for many digits.
+pub const DOP853_BELOW_RTOL: f64 = 1e-9;
+
 /// Which Dormand–Prince method to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OdeMethod {
-    /// Dormand–Prince 5(4): the default.
+    /// Dopri5, or Dop853 when `rtol` is below [`DOP853_BELOW_RTOL`]: the default.
     #[default]
+    Auto,
+    /// Dormand–Prince 5(4).
     Dopri5,
     /// Dormand–Prince 8(5,3): for tight tolerances.
     Dop853,
@@ -44,7 +50,7 @@ pub struct SolverSettings {
 impl Default for SolverSettings {
     fn default() -> Self {
         Self {
-            method: OdeMethod::Dopri5,
+            method: OdeMethod::Auto,
             rtol: 1e-8,
             atol: 1e-10,
             max_steps: 100_000,
@@ -113,8 +119,13 @@ impl OdeIntegrator {
         } else {
             to - from
         };
-        let last = match s.method {
-            OdeMethod::Dopri5 => {
+        let method = match s.method {
+            OdeMethod::Auto if s.rtol < DOP853_BELOW_RTOL => OdeMethod::Dop853,
+            OdeMethod::Auto => OdeMethod::Dopri5,
+            chosen => chosen,
+        };
+        let last = match method {
+            OdeMethod::Auto | OdeMethod::Dopri5 => {
                 let mut solver = Dopri5::from_param(
                     system,
                     from,
