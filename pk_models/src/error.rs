@@ -78,4 +78,35 @@ pub enum Error {
         /// Record time (h).
         time: f64,
     },
+    /// A time series handed to an outcome evaluator is unusable (lengths differ, times not
+    /// increasing, non-finite values, empty).
+    #[error("time series for outcome {outcome} is invalid: {reason}")]
+    InvalidSeries {
+        /// The outcome being evaluated (e.g. `time in range`).
+        outcome: &'static str,
+        /// What is wrong with the series.
+        reason: &'static str,
+    },
+    /// An outcome asks about a time outside the series it is evaluated on.
+    #[error("outcome {outcome} needs time {time} h, outside the series ({first} h to {last} h)")]
+    OutsideSeries {
+        /// The outcome being evaluated.
+        outcome: &'static str,
+        /// The time asked for (h).
+        time: f64,
+        /// First time of the series (h).
+        first: f64,
+        /// Last time of the series (h).
+        last: f64,
+    },
+    /// A probabilistic outcome was evaluated without the random draw it needs, or with one out of range.
+    #[error("outcome {outcome} needs {draw}, got {value}")]
+    InvalidDraw {
+        /// The outcome being evaluated.
+        outcome: &'static str,
+        /// The draw it needs (e.g. "a uniform draw in (0, 1)").
+        draw: &'static str,
+        /// The value given (NaN when none was given).
+        value: f64,
+    },
 }

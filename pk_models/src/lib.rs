@@ -32,6 +32,8 @@
 //! | describe doses | [`Dose`], [`Record`], [`RecordKind`] |
 //! | simulate | [`simulate`], or [`Subject`] to step record by record |
 //! | choose exact or ODE, tolerances | [`SolutionPath`], [`SolverSettings`] |
+//! | couple an effect to the PK (Emax, turnover, Friberg, Hamberg INR) | [`pd`], [`PkPd`], [`PdModel`] |
+//! | exposure, target attainment, time in range, adverse events | [`outcomes`] |
 
 mod dosing;
 mod error;
@@ -39,6 +41,8 @@ pub mod linear;
 mod model;
 pub mod models;
 pub mod ode;
+pub mod outcomes;
+pub mod pd;
 mod simulate;
 
 pub use dosing::{Dose, DoseInputs, DoseRate, Record, RecordKind, SteadyState};
@@ -47,6 +51,7 @@ pub use linear::{ExactPropagator, LinearSystem};
 pub use model::Model;
 pub use models::{Absorption, CompartmentModel, Disposition, MichaelisMenten, StateLayout};
 pub use ode::{OdeIntegrator, OdeMethod, SolverSettings};
+pub use pd::{PdModel, PkPd};
 pub use simulate::{
     OdePropagator, Propagate, Propagator, SolutionPath, Subject, Trajectory, simulate,
 };

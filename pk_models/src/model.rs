@@ -23,4 +23,12 @@ pub trait Model {
     fn linear_system(&self) -> Option<LinearSystem> {
         None
     }
+
+    /// The state a subject starts from, and returns to on a reset (EVID 3 and 4, SS = 1).
+    ///
+    /// Empty compartments by default; a PD model starts at its baseline (e.g. circulating
+    /// neutrophils at `Circ0`), not at zero.
+    fn initial_state(&self) -> Vec<f64> {
+        vec![0.0; self.n_states()]
+    }
 }

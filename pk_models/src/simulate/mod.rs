@@ -84,7 +84,8 @@ pub fn simulate<M: Model + ?Sized>(
     records: &[Record],
     path: SolutionPath,
 ) -> Result<Trajectory, Error> {
-    let mut subject = Subject::new(Propagator::new(model, path), model.n_states());
+    let mut subject =
+        Subject::with_initial_state(Propagator::new(model, path), model.initial_state());
     let mut out = Trajectory::with_capacity(model.n_states(), records.len());
     subject.run(records, &mut out)?;
     Ok(out)
@@ -134,6 +135,7 @@ pub struct Subject<P> {
     propagator: P,
     time: f64,
     state: Vec<f64>,
+    initial: Vec<f64>,
     rates: Vec<f64>,
     infusions: Vec<Infusion>,
     pending: BinaryHeap<Pending>,
@@ -144,10 +146,18 @@ pub struct Subject<P> {
 impl<P: Propagate> Subject<P> {
     /// A subject with empty compartments at time 0.
     pub fn new(propagator: P, n_states: usize) -> Self {
+        Self::with_initial_state(propagator, vec![0.0; n_states])
+    }
+
+    /// A subject starting from `initial` (e.g. [`Model::initial_state`]: a PD model's baseline),
+    /// which a reset (EVID 3, 4) restores.
+    pub fn with_initial_state(propagator: P, initial: Vec<f64>) -> Self {
+        let n_states = initial.len();
         Self {
             propagator,
             time: f64::NEG_INFINITY,
-            state: vec![0.0; n_states],
+            state: initial.clone(),
+            initial,
             rates: vec![0.0; n_states],
             infusions: Vec::new(),
             pending: BinaryHeap::new(),
@@ -208,9 +218,10 @@ impl<P: Propagate> Subject<P> {
         self.advance_to(time)
     }
 
-    /// EVID 3: empty every compartment, stop infusions, cancel pending doses.
+    /// EVID 3: return to the initial state (empty compartments, PD baseline), stop infusions,
+    /// cancel pending doses.
     pub fn reset(&mut self) {
-        self.state.fill(0.0);
+        self.state.copy_from_slice(&self.initial);
         self.infusions.clear();
         self.pending.clear();
         self.update_rates();
@@ -311,7 +322,7 @@ impl<P: Propagate> Subject<P> {
             let ss_state = match delivery {
                 Delivery::ConstantInfusion { rate } => steady_state::constant_infusion(
                     &mut self.propagator,
-                    n,
+                    &self.initial,
                     dose.compartment,
                     rate,
                     time,
@@ -324,7 +335,7 @@ impl<P: Propagate> Subject<P> {
                         delivery,
                         interval: ii,
                     };
-                    regimen.state_at(&mut self.propagator, n, phase, time)?
+                    regimen.state_at(&mut self.propagator, &self.initial, phase, time)?
                 }
             };
             if dose.steady_state == SteadyState::Reset {

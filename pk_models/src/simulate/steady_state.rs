@@ -77,19 +77,21 @@ impl Regimen {
     }
 
     /// The state at `phase` h after a dose, at steady state (`phase` in [0, II); at 0 the state is
-    /// the trough, before the dose). `time` is for error messages.
+    /// the trough, before the dose). A nonlinear model's iteration starts from `initial` (the
+    /// model's initial state: empty compartments, PD baseline). `time` is for error messages.
     pub fn state_at<P: Propagate>(
         &self,
         prop: &mut P,
-        n: usize,
+        initial: &[f64],
         phase: f64,
         time: f64,
     ) -> Result<Vec<f64>, Error> {
+        let n = initial.len();
         let mut rates = vec![0.0; n];
         let mut trough = if prop.is_linear() {
             self.linear_trough(prop, n, &mut rates, time)?
         } else {
-            self.iterated_trough(prop, n, &mut rates, time)?
+            self.iterated_trough(prop, initial, &mut rates, time)?
         };
         if phase > 0.0 {
             self.run(prop, &mut trough, phase, &mut rates)?;
@@ -130,12 +132,12 @@ impl Regimen {
     fn iterated_trough<P: Propagate>(
         &self,
         prop: &mut P,
-        n: usize,
+        initial: &[f64],
         rates: &mut [f64],
         time: f64,
     ) -> Result<Vec<f64>, Error> {
-        let mut x = vec![0.0; n];
-        let mut next = vec![0.0; n];
+        let mut x = initial.to_vec();
+        let mut next = vec![0.0; initial.len()];
         for _ in 0..NONLINEAR_MAX_INTERVALS {
             next.copy_from_slice(&x);
             self.run(prop, &mut next, self.interval, rates)?;
@@ -158,7 +160,7 @@ impl Regimen {
 /// The steady state of a never-ending infusion at `rate` mg/h into `compartment`.
 pub(crate) fn constant_infusion<P: Propagate>(
     prop: &mut P,
-    n: usize,
+    initial: &[f64],
     compartment: usize,
     rate: f64,
     time: f64,
@@ -168,5 +170,5 @@ pub(crate) fn constant_infusion<P: Propagate>(
         delivery: Delivery::ConstantInfusion { rate },
         interval: CONSTANT_INFUSION_PERIOD,
     };
-    regimen.state_at(prop, n, 0.0, time)
+    regimen.state_at(prop, initial, 0.0, time)
 }

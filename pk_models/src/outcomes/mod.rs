@@ -1,0 +1,1 @@
+//! Outcomes: declarative definitions evaluated on a twin's trajectory.
