@@ -3,6 +3,7 @@ pub mod covariates;
 pub mod error;
 pub mod genotype;
 pub mod io;
+pub mod learner;
 pub mod population;
 pub mod random;
 pub mod stats;
