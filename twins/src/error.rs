@@ -221,6 +221,14 @@ pub enum Error {
         /// What was short.
         what: String,
     },
+    /// A problem computing one parameter of a model.
+    #[error("parameter {name}: {problem}")]
+    Parameter {
+        /// The parameter (`CL`, `V`, ...).
+        name: String,
+        /// What went wrong.
+        problem: Box<Error>,
+    },
     /// The numerics (pk_models) refused a model or a record.
     #[error("model or dosing error")]
     Model {

@@ -16,8 +16,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::Row;
 use crate::error::{Error, Result};
 use crate::genotype::{Diplotype, GeneCatalogue};
+use crate::population::Patient;
 
 /// One multiplicative effect on a typical value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,7 +114,9 @@ impl Effect {
             | Effect::Exponential { covariate, .. }
             | Effect::Categorical { covariate, .. }
             | Effect::Threshold { covariate, .. } => covariate,
-            Effect::Diplotype { gene, .. } | Effect::Phenotype { gene, .. } | Effect::AlleleCopies { gene, .. } => gene,
+            Effect::Diplotype { gene, .. }
+            | Effect::Phenotype { gene, .. }
+            | Effect::AlleleCopies { gene, .. } => gene,
         }
     }
 
@@ -122,31 +126,58 @@ impl Effect {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(Error::InvalidValue { name: name.to_owned(), value: v, expected: "a finite number" })
+                Err(Error::InvalidValue {
+                    name: name.to_owned(),
+                    value: v,
+                    expected: "a finite number",
+                })
             }
         };
         let positive = |name: &str, v: f64| {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
             } else {
-                Err(Error::InvalidValue { name: name.to_owned(), value: v, expected: "a finite factor >= 0" })
+                Err(Error::InvalidValue {
+                    name: name.to_owned(),
+                    value: v,
+                    expected: "a finite factor >= 0",
+                })
             }
         };
         match self {
-            Effect::Power { reference, exponent, .. } => {
+            Effect::Power {
+                reference,
+                exponent,
+                ..
+            } => {
                 if !(reference.is_finite() && *reference > 0.0) {
-                    return Err(Error::InvalidValue { name: "reference".into(), value: *reference, expected: "a finite number > 0" });
+                    return Err(Error::InvalidValue {
+                        name: "reference".into(),
+                        value: *reference,
+                        expected: "a finite number > 0",
+                    });
                 }
                 finite("exponent", *exponent)
             }
-            Effect::Linear { reference, slope, .. } => finite("reference", *reference).and(finite("slope", *slope)),
-            Effect::Exponential { reference, coefficient, .. } => {
-                finite("reference", *reference).and(finite("coefficient", *coefficient))
+            Effect::Linear {
+                reference, slope, ..
+            } => finite("reference", *reference).and(finite("slope", *slope)),
+            Effect::Exponential {
+                reference,
+                coefficient,
+                ..
+            } => finite("reference", *reference).and(finite("coefficient", *coefficient)),
+            Effect::Categorical { factors, .. } => {
+                factors.iter().try_for_each(|(k, v)| positive(k, *v))
             }
-            Effect::Categorical { factors, .. } => factors.iter().try_for_each(|(k, v)| positive(k, *v)),
-            Effect::Threshold { threshold, below, above, .. } => {
-                finite("threshold", *threshold).and(positive("below", *below)).and(positive("above", *above))
-            }
+            Effect::Threshold {
+                threshold,
+                below,
+                above,
+                ..
+            } => finite("threshold", *threshold)
+                .and(positive("below", *below))
+                .and(positive("above", *above)),
             Effect::Diplotype { gene, factors } => {
                 for (text, v) in factors {
                     genes.parse_diplotype(gene, text)?;
@@ -158,10 +189,18 @@ impl Effect {
                 genes.get(gene)?;
                 factors.iter().try_for_each(|(k, v)| positive(k, *v))
             }
-            Effect::AlleleCopies { gene, allele, factor } => {
+            Effect::AlleleCopies {
+                gene,
+                allele,
+                factor,
+            } => {
                 let g = genes.get(gene)?;
                 if g.allele_index(allele).is_none() {
-                    return Err(Error::UnknownAllele { gene: gene.clone(), allele: allele.clone(), diplotype: allele.clone() });
+                    return Err(Error::UnknownAllele {
+                        gene: gene.clone(),
+                        allele: allele.clone(),
+                        diplotype: allele.clone(),
+                    });
                 }
                 positive("factor", *factor)
             }
@@ -171,29 +210,49 @@ impl Effect {
     /// The factor for `subject`.
     pub fn factor(&self, subject: &impl CovariateSource) -> Result<f64> {
         let numeric = |name: &str| {
-            subject
-                .numeric(name)
-                .ok_or_else(|| Error::Undefined { name: name.to_owned(), context: "a covariate effect".into() })
+            subject.numeric(name).ok_or_else(|| Error::Undefined {
+                name: name.to_owned(),
+                context: "a covariate effect".into(),
+            })
         };
         let diplotype = |gene: &str| {
-            subject
-                .diplotype(gene)
-                .ok_or_else(|| Error::Undefined { name: gene.to_owned(), context: "a genotype effect".into() })
+            subject.diplotype(gene).ok_or_else(|| Error::Undefined {
+                name: gene.to_owned(),
+                context: "a genotype effect".into(),
+            })
         };
         Ok(match self {
-            Effect::Power { covariate, reference, exponent } => (numeric(covariate)? / reference).powf(*exponent),
-            Effect::Linear { covariate, reference, slope } => 1.0 + slope * (numeric(covariate)? - reference),
-            Effect::Exponential { covariate, reference, coefficient } => {
-                (coefficient * (numeric(covariate)? - reference)).exp()
-            }
+            Effect::Power {
+                covariate,
+                reference,
+                exponent,
+            } => (numeric(covariate)? / reference).powf(*exponent),
+            Effect::Linear {
+                covariate,
+                reference,
+                slope,
+            } => 1.0 + slope * (numeric(covariate)? - reference),
+            Effect::Exponential {
+                covariate,
+                reference,
+                coefficient,
+            } => (coefficient * (numeric(covariate)? - reference)).exp(),
             Effect::Categorical { covariate, factors } => {
                 let level = subject
                     .category(covariate)
                     .or_else(|| subject.numeric(covariate).map(|x| x.to_string()))
-                    .ok_or_else(|| Error::Undefined { name: covariate.clone(), context: "a categorical effect".into() })?;
+                    .ok_or_else(|| Error::Undefined {
+                        name: covariate.clone(),
+                        context: "a categorical effect".into(),
+                    })?;
                 factors.get(&level).copied().unwrap_or(1.0)
             }
-            Effect::Threshold { covariate, threshold, below, above } => {
+            Effect::Threshold {
+                covariate,
+                threshold,
+                below,
+                above,
+            } => {
                 if numeric(covariate)? < *threshold {
                     *below
                 } else {
@@ -219,11 +278,64 @@ impl Effect {
                 let p = diplotype(gene)?.phenotype();
                 factors.get(&format!("{p:?}")).copied().unwrap_or(1.0)
             }
-            Effect::AlleleCopies { gene, allele, factor } => {
+            Effect::AlleleCopies {
+                gene,
+                allele,
+                factor,
+            } => {
                 let d = diplotype(gene)?;
-                let copies = d.allele_names().iter().filter(|a| **a == allele.as_str()).count();
+                let copies = d
+                    .allele_names()
+                    .iter()
+                    .filter(|a| **a == allele.as_str())
+                    .count();
                 factor.powi(copies as i32)
             }
         })
+    }
+}
+
+impl CovariateSource for Patient {
+    fn numeric(&self, name: &str) -> Option<f64> {
+        self.covariates.numeric(name)
+    }
+
+    fn category(&self, name: &str) -> Option<String> {
+        self.covariates.category(name)
+    }
+
+    fn diplotype(&self, gene: &str) -> Option<Diplotype> {
+        Patient::diplotype(self, gene).cloned()
+    }
+}
+
+/// A dataset record read as covariates: numeric columns by name, text columns as categories,
+/// and a gene's column (named as the gene, e.g. `CYP2C9` holding `*1/*3`) as its diplotype.
+pub struct RowCovariates<'a> {
+    /// The record.
+    pub row: &'a Row,
+    /// Genes to read diplotypes with.
+    pub genes: &'a GeneCatalogue,
+}
+
+impl CovariateSource for RowCovariates<'_> {
+    fn numeric(&self, name: &str) -> Option<f64> {
+        match self.row.cell(name)? {
+            crate::dataset::Cell::Number(x) => Some(*x),
+            _ => None,
+        }
+    }
+
+    fn category(&self, name: &str) -> Option<String> {
+        match self.row.cell(name)? {
+            crate::dataset::Cell::Text(t) => Some(t.clone()),
+            crate::dataset::Cell::Number(x) => Some(x.to_string()),
+            crate::dataset::Cell::Missing => None,
+        }
+    }
+
+    fn diplotype(&self, gene: &str) -> Option<Diplotype> {
+        let text = self.category(gene)?;
+        self.genes.parse_diplotype(gene, &text).ok()
     }
 }
