@@ -32,3 +32,26 @@ pub trait Model {
         vec![0.0; self.n_states()]
     }
 }
+
+/// A reference to a model is a model, so solvers may borrow or own theirs.
+impl<M: Model + ?Sized> Model for &M {
+    fn n_states(&self) -> usize {
+        (**self).n_states()
+    }
+
+    fn state_name(&self, index: usize) -> String {
+        (**self).state_name(index)
+    }
+
+    fn rhs(&self, time: f64, state: &[f64], rates: &[f64], d_state: &mut [f64]) {
+        (**self).rhs(time, state, rates, d_state);
+    }
+
+    fn linear_system(&self) -> Option<LinearSystem> {
+        (**self).linear_system()
+    }
+
+    fn initial_state(&self) -> Vec<f64> {
+        (**self).initial_state()
+    }
+}

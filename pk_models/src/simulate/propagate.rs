@@ -49,13 +49,13 @@ pub enum SolutionPath {
 
 /// The ODE path for a model.
 #[derive(Debug, Clone)]
-pub struct OdePropagator<'m, M: ?Sized> {
-    model: &'m M,
+pub struct OdePropagator<M> {
+    model: M,
     integrator: OdeIntegrator,
     linear: bool,
 }
 
-impl<M: Model + ?Sized> Propagate for OdePropagator<'_, M> {
+impl<M: Model> Propagate for OdePropagator<M> {
     fn advance(
         &mut self,
         from: f64,
@@ -63,7 +63,7 @@ impl<M: Model + ?Sized> Propagate for OdePropagator<'_, M> {
         state: &mut [f64],
         rates: &[f64],
     ) -> Result<(), Error> {
-        self.integrator.advance(self.model, from, to, state, rates)
+        self.integrator.advance(&self.model, from, to, state, rates)
     }
 
     fn is_linear(&self) -> bool {
@@ -71,18 +71,19 @@ impl<M: Model + ?Sized> Propagate for OdePropagator<'_, M> {
     }
 }
 
-/// The path chosen for one model: exact or ODE.
+/// The path chosen for one model: exact or ODE. It owns the model (or a reference: `&M` is a
+/// [`Model`] too), so a twin can keep its propagator for life.
 #[derive(Debug, Clone)]
-pub enum Propagator<'m, M: ?Sized> {
+pub enum Propagator<M> {
     /// Matrix exponentials of the linear system.
     Exact(ExactPropagator),
     /// `ode_solvers`.
-    Ode(OdePropagator<'m, M>),
+    Ode(OdePropagator<M>),
 }
 
-impl<'m, M: Model + ?Sized> Propagator<'m, M> {
+impl<M: Model> Propagator<M> {
     /// Picks the path for `model`: exact when it is linear and `path` is `Auto`.
-    pub fn new(model: &'m M, path: SolutionPath) -> Self {
+    pub fn new(model: M, path: SolutionPath) -> Self {
         let linear = model.linear_system();
         match (path, linear) {
             (SolutionPath::Auto, Some(system)) => Self::Exact(ExactPropagator::new(system)),
@@ -100,7 +101,7 @@ impl<'m, M: Model + ?Sized> Propagator<'m, M> {
     }
 }
 
-impl<M: Model + ?Sized> Propagate for Propagator<'_, M> {
+impl<M: Model> Propagate for Propagator<M> {
     fn advance(
         &mut self,
         from: f64,
