@@ -280,7 +280,10 @@ pub(crate) fn locate(text: &str, key: &str) -> Option<Position> {
                 .chars()
                 .next_back()
                 .is_some_and(|c| c.is_alphanumeric() || c == '_');
-        let after_ok = rest.trim_start().starts_with(':') || rest.starts_with('"');
+        // A field name is followed by a colon; a string value (a gene name, a diplotype),
+        // searched with or without its quotes, by nothing in particular.
+        let after_ok =
+            key.ends_with('"') || rest.starts_with('"') || rest.trim_start().starts_with(':');
         if before_ok && after_ok {
             let line = text[..start].matches('\n').count() + 1;
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);

@@ -1,0 +1,8 @@
+//! Integration tests of `twins`, one module per topic.
+
+mod common;
+mod determinism;
+mod files;
+mod recovery;
+mod sampling;
+mod timing;
