@@ -116,9 +116,7 @@ pub enum Error {
         what: String,
     },
     /// Allele frequencies of one ancestry group do not sum to 1.
-    #[error(
-        "{gene} allele frequencies for {group:?} sum to {sum}, not 1 (tolerance {tolerance})"
-    )]
+    #[error("{gene} allele frequencies for {group:?} sum to {sum}, not 1 (tolerance {tolerance})")]
     FrequencySum {
         /// Gene.
         gene: String,
@@ -309,7 +307,13 @@ mod tests {
     #[test]
     fn locate_skips_partial_words() {
         let text = "(big_omega: 1, omega: 2)";
-        assert_eq!(locate(text, "omega"), Some(Position { line: 1, column: 16 }));
+        assert_eq!(
+            locate(text, "omega"),
+            Some(Position {
+                line: 1,
+                column: 16
+            })
+        );
     }
 
     #[test]

@@ -27,9 +27,9 @@ pub fn erfc(x: f64) -> f64 {
 fn erfccheb(z: f64) -> f64 {
     const COF: [f64; 28] = [
         -1.3026537197817094,
-        6.4196979235649026e-1,
+        6.419_697_923_564_902e-1,
         1.9476473204185836e-2,
-        -9.561514786808631e-3,
+        -9.561_514_786_808_63e-3,
         -9.46595344482036e-4,
         3.66839497852761e-4,
         4.2523324806907e-5,
@@ -82,7 +82,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         -3.969683028665376e1,
         2.209460984245205e2,
         -2.759285104469687e2,
-        1.383577518672690e2,
+        1.383_577_518_672_69e2,
         -3.066479806614716e1,
         2.506628277459239,
     ];
@@ -289,7 +289,10 @@ mod tests {
     fn student_t_quantile_matches_tables() {
         // Two-sided 95% critical values t_{0.975, ν} from standard tables.
         for (nu, t) in [(1.0, 12.706), (5.0, 2.571), (10.0, 2.228), (30.0, 2.042)] {
-            assert!((student_t_quantile(0.975, nu) - t).abs() < TABLE_TOLERANCE, "ν = {nu}");
+            assert!(
+                (student_t_quantile(0.975, nu) - t).abs() < TABLE_TOLERANCE,
+                "ν = {nu}"
+            );
         }
         assert!((student_t_quantile(0.975, 1e6) - 1.959_96).abs() < TABLE_TOLERANCE);
     }

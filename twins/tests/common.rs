@@ -23,8 +23,8 @@ pub fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 /// Upper 0.1% critical values of the chi-square distribution, χ²_{0.999}(df), for
 /// df = 1..=15 (Abramowitz & Stegun Table 26.8; NIST/SEMATECH e-Handbook §1.3.6.7.4).
 pub const CHI_SQUARE_999: [f64; 15] = [
-    10.828, 13.816, 16.266, 18.467, 20.515, 22.458, 24.322, 26.124, 27.877, 29.588, 31.264,
-    32.909, 34.528, 36.123, 37.697,
+    10.828, 13.816, 16.266, 18.467, 20.515, 22.458, 24.322, 26.124, 27.877, 29.588, 31.264, 32.909,
+    34.528, 36.123, 37.697,
 ];
 
 /// χ²_{0.999}(df): the table above for df ≤ 15, else the Wilson–Hilferty approximation
@@ -45,7 +45,8 @@ pub fn chi_square_999(df: usize) -> f64 {
 pub fn binomial_bounds(n: u64, p: f64, alpha: f64) -> (u64, u64) {
     let ln_pmf = |k: u64| {
         let (n, k) = (n as f64, k as f64);
-        twins::stats::ln_gamma(n + 1.0) - twins::stats::ln_gamma(k + 1.0)
+        twins::stats::ln_gamma(n + 1.0)
+            - twins::stats::ln_gamma(k + 1.0)
             - twins::stats::ln_gamma(n - k + 1.0)
             + k * p.ln()
             + (n - k) * (1.0 - p).ln()

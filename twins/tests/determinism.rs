@@ -85,7 +85,10 @@ fn populations_are_reproducible_and_order_independent() -> Result<()> {
         assert_eq!(p.genotypes, q.genotypes);
     }
     let c = sample_population(&model, 500, 8)?;
-    assert_ne!(a[0].covariates, c[0].covariates, "another seed, another population");
+    assert_ne!(
+        a[0].covariates, c[0].covariates,
+        "another seed, another population"
+    );
     Ok(())
 }
 

@@ -8,8 +8,8 @@ use twins::error::Position;
 use twins::genotype::{Gene, GeneCatalogue, GeneFile};
 use twins::io::{from_ron_str, to_ron_string};
 use twins::learner::{
-    EffectTable, EffectTableFile, FeatureValue, FeatureValues, GenotypeEffectModel,
-    LearnedModel, TrainingConfig, train_from_csv,
+    EffectTable, EffectTableFile, FeatureValue, FeatureValues, GenotypeEffectModel, LearnedModel,
+    TrainingConfig, train_from_csv,
 };
 use twins::population::{PopulationFile, PopulationModel};
 use twins::variability::RandomEffectsFile;
@@ -51,8 +51,14 @@ fn shipped_files_have_a_cited_source() {
     for (name, text) in GeneCatalogue::shipped_files() {
         let header: String = text.lines().take_while(|l| l.starts_with("//")).collect();
         assert!(header.contains("CPIC"), "{name} does not cite CPIC");
-        assert!(header.contains("20"), "{name} does not give the guideline year");
-        assert!(header.contains("remaining"), "{name} does not say where the remaining mass goes");
+        assert!(
+            header.contains("20"),
+            "{name} does not give the guideline year"
+        );
+        assert!(
+            header.contains("remaining"),
+            "{name} does not say where the remaining mass goes"
+        );
     }
 }
 
@@ -93,7 +99,10 @@ fn population_and_random_effects_round_trip() -> Result<()> {
     let occasions = model
         .random_effects()
         .expect("given above")
-        .sample_occasions(3, &mut patients[0].key.stream(twins::random::Purpose::Occasion));
+        .sample_occasions(
+            3,
+            &mut patients[0].key.stream(twins::random::Purpose::Occasion),
+        );
     assert_eq!(occasions.len(), 3);
     Ok(())
 }
@@ -179,13 +188,21 @@ fn effect_tables_round_trip_from_ron_and_csv() -> Result<()> {
 #[test]
 fn syntax_error_names_file_line_and_column() -> Result<()> {
     let dir = tempdir()?;
-    let path = write(dir.path(), "broken.ron", "(\n    genes: [\"CYP2C9\"]\n    sex: {Female: 1.0},\n)")?;
+    let path = write(
+        dir.path(),
+        "broken.ron",
+        "(\n    genes: [\"CYP2C9\"]\n    sex: {Female: 1.0},\n)",
+    )?;
     let err = PopulationModel::from_path(&path).expect_err("missing comma");
     let (file, position, problem) = located(&err);
     assert!(file.ends_with("broken.ron"));
     assert_eq!(position.map(|p| p.line), Some(3));
     assert!(matches!(problem, Error::Ron { .. }));
-    assert!(err.to_string().starts_with(&format!("{}:3:", path.display())), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:3:", path.display())),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -209,7 +226,10 @@ fn omega_not_positive_definite_names_file_position_and_matrix() -> Result<()> {
     assert!(file.ends_with("omega.ron"));
     assert_eq!(position, Some(Position { line: 4, column: 9 }));
     assert!(matches!(problem, Error::NotPositiveDefinite { matrix } if matrix == "omega"));
-    assert!(err.to_string().contains("omega is not positive definite"), "{err}");
+    assert!(
+        err.to_string().contains("omega is not positive definite"),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -225,7 +245,10 @@ fn frequencies_not_summing_to_one_fail_with_position() -> Result<()> {
     let path = write(dir.path(), "CYP2C9.ron", &text)?;
     let err = Gene::from_path(&path).expect_err("sums to 1.1");
     let (_, position, problem) = located(&err);
-    let line = text.lines().position(|l| l.trim_start().starts_with("European:")).map(|i| i + 1);
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("European:"))
+        .map(|i| i + 1);
     assert_eq!(position.map(|p| p.line), line);
     assert!(
         matches!(problem, Error::FrequencySum { sum, .. } if (sum - 1.1).abs() < 1e-9),
@@ -248,25 +271,41 @@ fn unknown_allele_in_frequencies_fails_with_position() -> Result<()> {
 
 #[test]
 fn unknown_gene_in_population_fails_with_position() -> Result<()> {
-    let err = PopulationModel::from_ron_str("(\n  genes: [\"CYP2C9\", \"CYP9Z9\"],\n)", Path::new("g.ron"))
-        .expect_err("no such gene");
+    let err = PopulationModel::from_ron_str(
+        "(\n  genes: [\"CYP2C9\", \"CYP9Z9\"],\n)",
+        Path::new("g.ron"),
+    )
+    .expect_err("no such gene");
     let (_, position, problem) = located(&err);
-    assert_eq!(position, Some(Position { line: 2, column: 21 }));
+    assert_eq!(
+        position,
+        Some(Position {
+            line: 2,
+            column: 21
+        })
+    );
     assert!(matches!(problem, Error::UnknownGene { gene } if gene == "CYP9Z9"));
     Ok(())
 }
 
 #[test]
 fn ancestry_mix_must_sum_to_one() {
-    let err = PopulationModel::from_ron_str("(ancestry: {European: 0.5, African: 0.4})", Path::new("a.ron"))
-        .expect_err("sums to 0.9");
-    assert!(matches!(err.problem(), Error::ProportionSum { .. }), "{err}");
+    let err = PopulationModel::from_ron_str(
+        "(ancestry: {European: 0.5, African: 0.4})",
+        Path::new("a.ron"),
+    )
+    .expect_err("sums to 0.9");
+    assert!(
+        matches!(err.problem(), Error::ProportionSum { .. }),
+        "{err}"
+    );
 }
 
 #[test]
 fn correlation_on_a_missing_covariate_is_an_error() {
     let text = "(\n covariates: {WT: Normal(mean: 70.0, sd: 10.0)},\n correlations: Some((covariates: [WT, HT], matrix: [[1.0, 0.5], [0.5, 1.0]])),\n)";
-    let err = PopulationModel::from_ron_str(text, Path::new("c.ron")).expect_err("HT not described");
+    let err =
+        PopulationModel::from_ron_str(text, Path::new("c.ron")).expect_err("HT not described");
     let (_, position, problem) = located(&err);
     assert_eq!(position.map(|p| p.line), Some(3));
     assert!(matches!(problem, Error::Undefined { name, .. } if name == "HT"));
@@ -275,7 +314,11 @@ fn correlation_on_a_missing_covariate_is_an_error() {
 #[test]
 fn unknown_allele_in_training_csv_names_line_and_column() -> Result<()> {
     let dir = tempdir()?;
-    let path = write(dir.path(), "bad.csv", "ID,CYP2C9,CL\n1,*1/*1,5.0\n2,*1/*77,4.0\n")?;
+    let path = write(
+        dir.path(),
+        "bad.csv",
+        "ID,CYP2C9,CL\n1,*1/*1,5.0\n2,*1/*77,4.0\n",
+    )?;
     let config = TrainingConfig {
         features: vec!["CYP2C9".into()],
         folds: 0,
@@ -306,7 +349,11 @@ fn feature_missing_from_training_csv_is_an_error() -> Result<()> {
 #[test]
 fn effect_on_a_covariate_the_patient_lacks_is_an_error() -> Result<()> {
     let dir = tempdir()?;
-    let path = write(dir.path(), "d6.csv", "ID,CYP2D6,CL\n1,*1/*1,5.0\n2,*1/*4,4.0\n3,*4/*4,2.0\n4,*1/*1,5.5\n")?;
+    let path = write(
+        dir.path(),
+        "d6.csv",
+        "ID,CYP2D6,CL\n1,*1/*1,5.0\n2,*1/*4,4.0\n3,*4/*4,2.0\n4,*1/*1,5.5\n",
+    )?;
     let config = TrainingConfig {
         features: vec!["CYP2D6".into()],
         folds: 0,
@@ -316,7 +363,10 @@ fn effect_on_a_covariate_the_patient_lacks_is_an_error() -> Result<()> {
     let population = PopulationModel::from_ron_str("(genes: [\"CYP2C9\"])", Path::new("p.ron"))?;
     let patient = sample_population(&population, 1, 1)?.remove(0);
     let err = GenotypeEffectModel::predict(&model, &patient).expect_err("not genotyped for CYP2D6");
-    assert!(matches!(err, Error::Undefined { ref name, .. } if name == "CYP2D6"), "{err}");
+    assert!(
+        matches!(err, Error::Undefined { ref name, .. } if name == "CYP2D6"),
+        "{err}"
+    );
     Ok(())
 }
 

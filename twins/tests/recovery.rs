@@ -39,7 +39,13 @@ fn true_effect(d: &Diplotype) -> f64 {
 }
 
 /// Simulates `n` patients into a CSV and returns its path.
-fn simulate(dir: &Path, name: &str, n: u32, seed: u64, effect: &dyn Fn(&Diplotype) -> f64) -> Result<std::path::PathBuf> {
+fn simulate(
+    dir: &Path,
+    name: &str,
+    n: u32,
+    seed: u64,
+    effect: &dyn Fn(&Diplotype) -> f64,
+) -> Result<std::path::PathBuf> {
     let genes = GeneCatalogue::shipped()?;
     let gene = genes.get("CYP2C9")?;
     let mut csv = String::from("ID,CYP2C9,AGE,CL\n");
@@ -55,8 +61,10 @@ fn simulate(dir: &Path, name: &str, n: u32, seed: u64, effect: &dyn Fn(&Diplotyp
         let age: f64 = 20.0 + 60.0 * rng.random::<f64>();
         let noise: f64 = rng.sample::<f64, _>(StandardNormal);
         let log_cl = LOG_CL_TYPICAL + effect(&d) + AGE_SLOPE * (age - 50.0) + SIGMA * noise;
-        writeln!(csv, "{twin},{d},{age:.3},{:.6}", log_cl.exp()).map_err(|_| Error::NotEnoughData {
-            what: "formatting".into(),
+        writeln!(csv, "{twin},{d},{age:.3},{:.6}", log_cl.exp()).map_err(|_| {
+            Error::NotEnoughData {
+                what: "formatting".into(),
+            }
         })?;
     }
     write(dir, name, &csv)
@@ -78,7 +86,12 @@ fn assert_recovered(report: &LearnReport, truth: &dyn Fn(&str) -> f64) {
     for e in report.effects.iter().filter(|e| e.feature == "CYP2C9") {
         let level = e.level.as_deref().unwrap_or_default();
         let t = truth(level);
-        assert!(e.lower <= t && t <= e.upper, "{level}: truth {t} outside [{}, {}]", e.lower, e.upper);
+        assert!(
+            e.lower <= t && t <= e.upper,
+            "{level}: truth {t} outside [{}, {}]",
+            e.lower,
+            e.upper
+        );
         checked += 1;
     }
     assert!(checked >= 4, "only {checked} CYP2C9 levels reported");
@@ -106,12 +119,22 @@ const DOSAGE_SEED: u64 = 4;
 #[test]
 fn recovers_cyp2c9_effects_from_2000_patients() -> Result<()> {
     let dir = tempdir()?;
-    let path = simulate(dir.path(), "patients.csv", 2_000, ONE_HOT_SEED, &true_effect)?;
+    let path = simulate(
+        dir.path(),
+        "patients.csv",
+        2_000,
+        ONE_HOT_SEED,
+        &true_effect,
+    )?;
     let (model, report) = train_from_csv(&path, &config(GenotypeEncoding::OneHot, 5))?;
     assert_recovered(&report, &diplotype_truth);
     let cv = report.cv.expect("5 folds requested");
     // n = 2,000 held-out points: coverage SE √(0.95·0.05/2000) = 0.0049; 5 SE either side.
-    assert!((cv.coverage95 - 0.95).abs() < 5.0 * 0.0049, "coverage {}", cv.coverage95);
+    assert!(
+        (cv.coverage95 - 0.95).abs() < 5.0 * 0.0049,
+        "coverage {}",
+        cv.coverage95
+    );
     // RMSE estimates σ = 0.25; its relative SE is about 1/√(2n) = 1.6%; allow 10%.
     assert!((cv.rmse / SIGMA - 1.0).abs() < 0.10, "rmse {}", cv.rmse);
     assert_eq!(model.observations, 2_000);
@@ -153,7 +176,13 @@ fn intervals_cover_the_truth_95_percent_of_the_time() -> Result<()> {
     let mut covered_effect = 0;
     let mut covered_age = 0;
     for replicate in 0..REPLICATES {
-        let path = simulate(dir.path(), "small.csv", 150, 1_000 + replicate, &true_effect)?;
+        let path = simulate(
+            dir.path(),
+            "small.csv",
+            150,
+            1_000 + replicate,
+            &true_effect,
+        )?;
         let (_, report) = train_from_csv(&path, &config(GenotypeEncoding::OneHot, 0))?;
         // *1/*2 is common enough (≈20% of Europeans) to be present in every replicate.
         let e = report

@@ -47,7 +47,11 @@ fn hardy_weinberg_chi_square(gene: &str, group: Ancestry) -> Result<(f64, usize)
     let (mut pooled_o, mut pooled_e) = (0.0, 0.0);
     for a in 0..freq.len() {
         for b in a..freq.len() {
-            let p = if a == b { freq[a] * freq[a] } else { 2.0 * freq[a] * freq[b] };
+            let p = if a == b {
+                freq[a] * freq[a]
+            } else {
+                2.0 * freq[a] * freq[b]
+            };
             let e = n * p;
             let o = observed.get(&[a, b]).copied().unwrap_or(0.0);
             if e < MIN_EXPECTED {
@@ -109,7 +113,11 @@ fn sampled_etas_have_the_requested_covariance() -> Result<()> {
     let n = f64::from(N);
     for i in 0..3 {
         let se_mean = (omega[i][i] / n).sqrt();
-        assert!(mean[i].abs() < STANDARD_ERRORS * se_mean, "mean[{i}] = {}", mean[i]);
+        assert!(
+            mean[i].abs() < STANDARD_ERRORS * se_mean,
+            "mean[{i}] = {}",
+            mean[i]
+        );
         for j in 0..3 {
             // Var(s_ij) = (σ_ii·σ_jj + σ_ij²)/n for normal data.
             let se = ((omega[i][i] * omega[j][j] + omega[i][j].powi(2)) / n).sqrt();
@@ -162,33 +170,61 @@ fn covariates_hold_correlations_truncations_and_proportions() -> Result<()> {
     assert!((mean[0] - 75f64.ln()).abs() < STANDARD_ERRORS * 0.2 / n.sqrt());
     let r = cov[0][1] / (cov[0][0] * cov[1][1]).sqrt();
     // SE of a sample correlation ≈ (1 − ρ²)/√n.
-    assert!((r - 0.6).abs() < STANDARD_ERRORS * (1.0 - 0.36) / n.sqrt(), "r = {r}");
+    assert!(
+        (r - 0.6).abs() < STANDARD_ERRORS * (1.0 - 0.36) / n.sqrt(),
+        "r = {r}"
+    );
     // Truncations respected, by both methods, and the truncated means are right.
     for p in &patients {
         let c = &p.covariates;
         assert!((18.0..=90.0).contains(&c.age_years), "age {}", c.age_years);
-        assert!((3.0..=5.0).contains(&c.albumin_g_dl), "albumin {}", c.albumin_g_dl);
+        assert!(
+            (3.0..=5.0).contains(&c.albumin_g_dl),
+            "albumin {}",
+            c.albumin_g_dl
+        );
     }
     let age_mean = truncated_normal_mean(50.0, 25.0, 18.0, 90.0);
     // The truncated sd is below the untruncated 25, so 25/√n over-states the SE: conservative.
-    assert!((mean[2] - age_mean).abs() < STANDARD_ERRORS * 25.0 / n.sqrt(), "{}", mean[2]);
+    assert!(
+        (mean[2] - age_mean).abs() < STANDARD_ERRORS * 25.0 / n.sqrt(),
+        "{}",
+        mean[2]
+    );
     let alb_mean = truncated_normal_mean(4.0, 0.6, 3.0, 5.0);
-    assert!((mean[3] - alb_mean).abs() < STANDARD_ERRORS * 0.6 / n.sqrt(), "{}", mean[3]);
+    assert!(
+        (mean[3] - alb_mean).abs() < STANDARD_ERRORS * 0.6 / n.sqrt(),
+        "{}",
+        mean[3]
+    );
     // Proportions: binomial SE √(p(1 − p)/n).
     let share = |pred: &dyn Fn(&twins::Patient) -> bool| {
         patients.iter().filter(|p| pred(p)).count() as f64 / n
     };
     let close = |got: f64, p: f64| (got - p).abs() < STANDARD_ERRORS * (p * (1.0 - p) / n).sqrt();
-    assert!(close(share(&|p| p.covariates.sex == twins::covariates::Sex::Female), 0.3));
-    assert!(close(share(&|p| p.covariates.ancestry == Ancestry::African), 0.25));
-    assert!(close(share(&|p| p.covariates.comedications.contains("amiodarone")), 0.1));
+    assert!(close(
+        share(&|p| p.covariates.sex == twins::covariates::Sex::Female),
+        0.3
+    ));
+    assert!(close(
+        share(&|p| p.covariates.ancestry == Ancestry::African),
+        0.25
+    ));
+    assert!(close(
+        share(&|p| p.covariates.comedications.contains("amiodarone")),
+        0.1
+    ));
     Ok(())
 }
 
 #[test]
 fn empirical_covariates_resample_whole_rows() -> Result<()> {
     let dir = tempdir()?;
-    write(dir.path(), "real.csv", "id,weight,height\n1,50,150\n2,80,180\n3,110,190\n")?;
+    write(
+        dir.path(),
+        "real.csv",
+        "id,weight,height\n1,50,150\n2,80,180\n3,110,190\n",
+    )?;
     let description = r#"(
         covariates: {WT: Empirical(column: "weight"), HT: Empirical(column: "height")},
         empirical: Some("real.csv"),
@@ -203,6 +239,9 @@ fn empirical_covariates_resample_whole_rows() -> Result<()> {
         assert!(i.is_some(), "{pair:?} is not a row of the CSV");
         seen[i.unwrap_or_default()] += 1;
     }
-    assert!(seen.iter().all(|&s| s > 900), "rows drawn unevenly: {seen:?}");
+    assert!(
+        seen.iter().all(|&s| s > 900),
+        "rows drawn unevenly: {seen:?}"
+    );
     Ok(())
 }

@@ -36,7 +36,9 @@ use crate::error::{Error, Result};
 use crate::genotype::Ancestry;
 
 /// Sex, as used by covariate models (Cockcroft–Gault's female factor, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub enum Sex {
     /// Female.
     Female,
@@ -211,7 +213,11 @@ impl Covariates {
     /// written `COMED:name` reads 1 when set and 0 when not.
     pub fn numeric(&self, name: &str) -> Option<f64> {
         if let Some(flag) = name.strip_prefix("COMED:") {
-            return Some(if self.comedications.contains(flag) { 1.0 } else { 0.0 });
+            return Some(if self.comedications.contains(flag) {
+                1.0
+            } else {
+                0.0
+            });
         }
         match name {
             "WT" => Some(self.weight_kg),

@@ -4,7 +4,9 @@ use super::Sex;
 
 /// Cockcroft–Gault creatinine clearance (Nephron 1976;16:31), using total body weight.
 ///
+/// ```text
 /// CrCl [mL/min] = (140 − age [years]) · weight [kg] / (72 · SCr [mg/dL]) · (0.85 if female)
+/// ```
 pub fn cockcroft_gault_ml_min(
     age_years: f64,
     weight_kg: f64,

@@ -118,12 +118,18 @@ mod tests {
         assert_eq!(genes.genes().len(), 11);
         for gene in genes.genes() {
             for group in Ancestry::ALL {
-                let f = gene.frequencies(group).ok_or_else(|| Error::MissingFrequencies {
-                    gene: gene.name().into(),
-                    group,
-                })?;
+                let f = gene
+                    .frequencies(group)
+                    .ok_or_else(|| Error::MissingFrequencies {
+                        gene: gene.name().into(),
+                        group,
+                    })?;
                 let sum: f64 = f.iter().sum();
-                assert!((sum - 1.0).abs() < 1e-9, "{} {group:?} sums to {sum}", gene.name());
+                assert!(
+                    (sum - 1.0).abs() < 1e-9,
+                    "{} {group:?} sums to {sum}",
+                    gene.name()
+                );
             }
         }
         Ok(())
@@ -132,7 +138,10 @@ mod tests {
     #[test]
     fn unknown_gene_is_an_error() -> Result<()> {
         let genes = GeneCatalogue::shipped()?;
-        assert!(matches!(genes.get("CYP9Z9"), Err(Error::UnknownGene { .. })));
+        assert!(matches!(
+            genes.get("CYP9Z9"),
+            Err(Error::UnknownGene { .. })
+        ));
         Ok(())
     }
 }

@@ -193,7 +193,11 @@ mod tests {
             ("HLA-B*57:01", "other/other", Phenotype::NonCarrier),
         ];
         for (gene, text, expected) in cases {
-            assert_eq!(genes.parse_diplotype(gene, text)?.phenotype(), expected, "{gene} {text}");
+            assert_eq!(
+                genes.parse_diplotype(gene, text)?.phenotype(),
+                expected,
+                "{gene} {text}"
+            );
         }
         Ok(())
     }
@@ -201,9 +205,13 @@ mod tests {
     #[test]
     fn unknown_allele_is_an_error() -> Result<()> {
         let genes = GeneCatalogue::shipped()?;
-        let err = genes.parse_diplotype("CYP2C9", "*1/*99").expect_err("*99 is not listed");
+        let err = genes
+            .parse_diplotype("CYP2C9", "*1/*99")
+            .expect_err("*99 is not listed");
         assert!(matches!(err, Error::UnknownAllele { ref allele, .. } if allele == "*99"));
-        let err = genes.parse_diplotype("CYP2C9", "*1").expect_err("one allele");
+        let err = genes
+            .parse_diplotype("CYP2C9", "*1")
+            .expect_err("one allele");
         assert!(matches!(err, Error::BadDiplotype { .. }));
         Ok(())
     }

@@ -125,9 +125,8 @@ impl Gene {
     /// Validates, returning the error and the RON key it concerns (for locating it).
     fn validate(file: GeneFile) -> std::result::Result<Gene, (Error, Option<String>)> {
         let gene = file.gene.clone();
-        let inconsistent = |what: String, key: &str| {
-            (Error::Inconsistent { what }, Some(key.to_string()))
-        };
+        let inconsistent =
+            |what: String, key: &str| (Error::Inconsistent { what }, Some(key.to_string()));
         let mut alleles = Vec::with_capacity(file.alleles.len());
         for a in &file.alleles {
             if alleles.iter().any(|b: &Allele| b.name == a.name) {
@@ -155,7 +154,10 @@ impl Gene {
         let index = |name: &str| alleles.iter().position(|a| a.name == name);
         let reference = index(&file.reference).ok_or_else(|| {
             inconsistent(
-                format!("{gene}: reference allele `{}` is not in `alleles`", file.reference),
+                format!(
+                    "{gene}: reference allele `{}` is not in `alleles`",
+                    file.reference
+                ),
                 "reference",
             )
         })?;

@@ -87,7 +87,10 @@ impl StudentT {
     /// The central interval holding `level` of the mass (e.g. 0.95).
     pub fn interval(&self, level: f64) -> (f64, f64) {
         let q = student_t_quantile(0.5 + level / 2.0, self.dof);
-        (self.location - q * self.scale, self.location + q * self.scale)
+        (
+            self.location - q * self.scale,
+            self.location + q * self.scale,
+        )
     }
 }
 
@@ -97,7 +100,10 @@ impl Posterior {
         let (n, p) = x.shape();
         if n == 0 || p == 0 || y.len() != n {
             return Err(Error::NotEnoughData {
-                what: format!("regression with {n} rows, {p} columns and {} targets", y.len()),
+                what: format!(
+                    "regression with {n} rows, {p} columns and {} targets",
+                    y.len()
+                ),
             });
         }
         for (name, v) in [
@@ -116,16 +122,21 @@ impl Posterior {
         }
         // V₀⁻¹ diagonal.
         let prior_precision = DVector::from_fn(p, |i, _| {
-            let sd = if i == 0 { prior.intercept_sd } else { prior.coefficient_sd };
+            let sd = if i == 0 {
+                prior.intercept_sd
+            } else {
+                prior.coefficient_sd
+            };
             1.0 / (sd * sd)
         });
         let mut precision = x.transpose() * x;
         for i in 0..p {
             precision[(i, i)] += prior_precision[i];
         }
-        let chol = nalgebra::Cholesky::new(precision).ok_or_else(|| Error::NotPositiveDefinite {
-            matrix: "posterior precision V0^-1 + X'X".into(),
-        })?;
+        let chol =
+            nalgebra::Cholesky::new(precision).ok_or_else(|| Error::NotPositiveDefinite {
+                matrix: "posterior precision V0^-1 + X'X".into(),
+            })?;
         let mean = chol.solve(&(x.transpose() * y));
         let covariance = chol.inverse();
         let residual = y - x * &mean;

@@ -33,7 +33,12 @@ pub fn fold_assignment(n: usize, folds: usize, seed: u64) -> Vec<usize> {
 }
 
 /// Fits on all folds but one and scores the held-out fold, for every fold.
-pub(crate) fn cross_validate(design: &Design, prior: &Prior, folds: usize, seed: u64) -> Result<CvSummary> {
+pub(crate) fn cross_validate(
+    design: &Design,
+    prior: &Prior,
+    folds: usize,
+    seed: u64,
+) -> Result<CvSummary> {
     let n = design.y.len();
     if folds < 2 || folds > n {
         return Err(Error::NotEnoughData {

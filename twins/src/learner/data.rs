@@ -30,7 +30,9 @@ impl TrainingTable {
         let mut lines = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|source| in_file(Error::Csv { source }))?;
-            let line = record.position().map_or(rows.len() + 2, |p| p.line() as usize);
+            let line = record
+                .position()
+                .map_or(rows.len() + 2, |p| p.line() as usize);
             rows.push(record.iter().map(|c| c.trim().to_string()).collect());
             lines.push(line);
         }
@@ -59,15 +61,12 @@ impl TrainingTable {
 
     /// Index of column `name`, or an error naming the file.
     pub fn column(&self, name: &str) -> Result<usize> {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| {
-                Error::MissingColumn {
-                    column: name.to_string(),
-                }
-                .in_file(&self.path, Some(Position { line: 1, column: 1 }))
-            })
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            Error::MissingColumn {
+                column: name.to_string(),
+            }
+            .in_file(&self.path, Some(Position { line: 1, column: 1 }))
+        })
     }
 
     /// The cell at `row`, `column` (empty when the row is short).

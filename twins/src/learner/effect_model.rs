@@ -113,7 +113,11 @@ impl EffectTable {
         file: EffectTableFile,
         genes: &GeneCatalogue,
     ) -> std::result::Result<EffectTable, (Error, Option<String>)> {
-        let gene = Arc::clone(genes.get(&file.gene).map_err(|e| (e, Some("gene".into())))?);
+        let gene = Arc::clone(
+            genes
+                .get(&file.gene)
+                .map_err(|e| (e, Some("gene".into())))?,
+        );
         let mut keys = Vec::with_capacity(file.rows.len());
         for row in &file.rows {
             let key = Some(format!("\"{}\"", row.diplotype));

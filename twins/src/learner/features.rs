@@ -91,9 +91,11 @@ fn genotype_columns(
         }
         GenotypeEncoding::AlleleDosage => {
             let names = d.allele_names();
-            out.extend(alleles.iter().map(|a| {
-                names.iter().filter(|n| **n == a.as_str()).count() as f64
-            }));
+            out.extend(
+                alleles
+                    .iter()
+                    .map(|a| names.iter().filter(|n| **n == a.as_str()).count() as f64),
+            );
         }
         GenotypeEncoding::ActivityScore => {
             out.push(d.activity_score() - reference.activity_score());
@@ -111,17 +113,22 @@ impl Feature {
                 alleles,
                 ..
             } => match encoding {
-                GenotypeEncoding::OneHot => levels.iter().map(|l| format!("{}={l}", self.name)).collect(),
-                GenotypeEncoding::AlleleDosage => {
-                    alleles.iter().map(|a| format!("{}:{a} dose", self.name)).collect()
-                }
+                GenotypeEncoding::OneHot => levels
+                    .iter()
+                    .map(|l| format!("{}={l}", self.name))
+                    .collect(),
+                GenotypeEncoding::AlleleDosage => alleles
+                    .iter()
+                    .map(|a| format!("{}:{a} dose", self.name))
+                    .collect(),
                 GenotypeEncoding::ActivityScore => vec![format!("{} activity score", self.name)],
             },
             FeatureKind::Continuous { log: true, .. } => vec![format!("log {}", self.name)],
             FeatureKind::Continuous { log: false, .. } => vec![self.name.clone()],
-            FeatureKind::Categorical { levels, .. } => {
-                levels.iter().map(|l| format!("{}={l}", self.name)).collect()
-            }
+            FeatureKind::Categorical { levels, .. } => levels
+                .iter()
+                .map(|l| format!("{}={l}", self.name))
+                .collect(),
         }
     }
 
@@ -166,7 +173,11 @@ impl Feature {
                     return Err(Error::InvalidValue {
                         name: self.name.clone(),
                         value: x,
-                        expected: if *log { "a finite number > 0 (log-transformed)" } else { "a finite number" },
+                        expected: if *log {
+                            "a finite number > 0 (log-transformed)"
+                        } else {
+                            "a finite number"
+                        },
                     });
                 }
                 out.push(if *log { x.ln() } else { x } - centre);
@@ -233,7 +244,10 @@ pub(crate) fn most_common(values: &[String]) -> Option<String> {
         *counts.entry(v).or_default() += 1;
     }
     let max = counts.values().copied().max()?;
-    counts.into_iter().find(|(_, c)| *c == max).map(|(v, _)| v.to_string())
+    counts
+        .into_iter()
+        .find(|(_, c)| *c == max)
+        .map(|(v, _)| v.to_string())
 }
 
 /// Builds a genotype feature from training diplotypes.
@@ -252,7 +266,10 @@ pub(crate) fn genotype_feature(
             what: format!("no {name} diplotypes in the training data"),
         })?
     };
-    let mut seen: Vec<&Diplotype> = observed.iter().filter(|d| d.to_string() != reference).collect();
+    let mut seen: Vec<&Diplotype> = observed
+        .iter()
+        .filter(|d| d.to_string() != reference)
+        .collect();
     seen.sort_by_key(|d| d.indices());
     seen.dedup();
     let levels = seen.iter().map(|d| d.to_string()).collect();

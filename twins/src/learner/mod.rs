@@ -48,7 +48,9 @@ use std::path::Path;
 pub use blr::{Posterior, Prior, StudentT};
 pub use cv::{CvSummary, fold_assignment};
 pub use data::TrainingTable;
-pub use effect_model::{EffectRow, EffectTable, EffectTableFile, GenotypeEffectModel, LogNormalEffect};
+pub use effect_model::{
+    EffectRow, EffectTable, EffectTableFile, GenotypeEffectModel, LogNormalEffect,
+};
 pub use features::{Feature, FeatureKind, FeatureValue, FeatureValues, GenotypeEncoding};
 pub use model::{DesignParts, INTERVAL_LEVEL, LearnedModel, Prediction, TrainingConfig};
 pub use report::{Effect, LearnReport};

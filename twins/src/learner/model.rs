@@ -118,8 +118,8 @@ fn build_features(
     for name in &config.features {
         let col = table.column(name)?;
         let cells: Vec<&str> = (0..table.len()).map(|r| table.cell(r, col)).collect();
-        let kind_is_numeric =
-            !config.categorical.contains(name) && cells.first().is_some_and(|c| c.parse::<f64>().is_ok());
+        let kind_is_numeric = !config.categorical.contains(name)
+            && cells.first().is_some_and(|c| c.parse::<f64>().is_ok());
         let feature = if genes.contains(name) {
             let gene = genes.get(name)?;
             let observed = cells
@@ -223,7 +223,9 @@ impl LearnedModel {
             let mut row = vec![1.0];
             for (feature, &col) in model.features.iter().zip(&columns) {
                 let value = FeatureValue::Text(table.cell(r, col).to_string());
-                feature.encode(&value, &mut row).map_err(|e| table.at(r, col, e))?;
+                feature
+                    .encode(&value, &mut row)
+                    .map_err(|e| table.at(r, col, e))?;
             }
             rows.push(row);
         }

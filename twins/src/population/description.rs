@@ -202,8 +202,11 @@ impl PopulationModel {
         catalogue: &GeneCatalogue,
         base: &Path,
     ) -> std::result::Result<PopulationModel, Located> {
-        let continuous: Vec<(ContinuousCovariate, Distribution)> =
-            file.covariates.iter().map(|(k, d)| (*k, d.clone())).collect();
+        let continuous: Vec<(ContinuousCovariate, Distribution)> = file
+            .covariates
+            .iter()
+            .map(|(k, d)| (*k, d.clone()))
+            .collect();
         for (name, d) in &continuous {
             d.validate(name.name())
                 .map_err(|e| (e, Some(name.name().to_string())))?;

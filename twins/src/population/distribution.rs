@@ -135,7 +135,7 @@ impl Distribution {
                 // Below this mass inside the bounds the inverse CDF loses all precision
                 // and rejection would need ~1e12 tries: reject the description instead.
                 const MIN_MASS: f64 = 1e-12;
-                if !(min < max) || hi - lo < MIN_MASS {
+                if min >= max || hi - lo < MIN_MASS {
                     return Err(Error::InvalidValue {
                         name: format!("{name} truncation max"),
                         value: *max,
@@ -168,7 +168,9 @@ impl Distribution {
     fn quantile(&self, u: f64) -> f64 {
         match self {
             Distribution::Normal { mean, sd } => mean + sd * normal_quantile(u),
-            Distribution::LogNormal { median, sd_log } => median * (sd_log * normal_quantile(u)).exp(),
+            Distribution::LogNormal { median, sd_log } => {
+                median * (sd_log * normal_quantile(u)).exp()
+            }
             Distribution::Uniform { min, max } => min + (max - min) * u,
             Distribution::Truncated { .. } | Distribution::Empirical { .. } => f64::NAN,
         }
@@ -225,7 +227,10 @@ mod tests {
 
     fn truncated(method: TruncationMethod) -> Distribution {
         Distribution::Truncated {
-            distribution: Box::new(Distribution::Normal { mean: 50.0, sd: 20.0 }),
+            distribution: Box::new(Distribution::Normal {
+                mean: 50.0,
+                sd: 20.0,
+            }),
             min: 18.0,
             max: 80.0,
             method,
@@ -248,8 +253,19 @@ mod tests {
 
     #[test]
     fn invalid_parameters_are_rejected() {
-        assert!(Distribution::Normal { mean: 0.0, sd: -1.0 }.validate("WT").is_err());
-        assert!(Distribution::Uniform { min: 2.0, max: 1.0 }.validate("WT").is_err());
+        assert!(
+            Distribution::Normal {
+                mean: 0.0,
+                sd: -1.0
+            }
+            .validate("WT")
+            .is_err()
+        );
+        assert!(
+            Distribution::Uniform { min: 2.0, max: 1.0 }
+                .validate("WT")
+                .is_err()
+        );
         let far = Distribution::Truncated {
             distribution: Box::new(Distribution::Normal { mean: 0.0, sd: 1.0 }),
             min: 50.0,

@@ -17,20 +17,22 @@ impl EmpiricalTable {
     /// finite number.
     pub fn from_csv(path: &Path, columns: &[String]) -> Result<EmpiricalTable> {
         let in_file = |e: Error| e.in_file(path, None);
-        let mut reader = csv::Reader::from_path(path).map_err(|source| {
-            in_file(Error::Csv { source })
-        })?;
+        let mut reader =
+            csv::Reader::from_path(path).map_err(|source| in_file(Error::Csv { source }))?;
         let header = reader
             .headers()
             .map_err(|source| in_file(Error::Csv { source }))?
             .clone();
         let mut index = Vec::with_capacity(columns.len());
         for column in columns {
-            let i = header.iter().position(|h| h.trim() == column).ok_or_else(|| {
-                in_file(Error::MissingColumn {
-                    column: column.clone(),
-                })
-            })?;
+            let i = header
+                .iter()
+                .position(|h| h.trim() == column)
+                .ok_or_else(|| {
+                    in_file(Error::MissingColumn {
+                        column: column.clone(),
+                    })
+                })?;
             index.push(i);
         }
         let mut values = Vec::new();
@@ -38,14 +40,18 @@ impl EmpiricalTable {
             let record = record.map_err(|source| in_file(Error::Csv { source }))?;
             for (&i, column) in index.iter().zip(columns) {
                 let text = record.get(i).unwrap_or("").trim();
-                let value: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-                    in_file(Error::BadCell {
-                        row: row + 1,
-                        column: column.clone(),
-                        value: text.to_string(),
-                        problem: "not a finite number",
-                    })
-                })?;
+                let value: f64 = text
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite())
+                    .ok_or_else(|| {
+                        in_file(Error::BadCell {
+                            row: row + 1,
+                            column: column.clone(),
+                            value: text.to_string(),
+                            problem: "not a finite number",
+                        })
+                    })?;
                 values.push(value);
             }
         }

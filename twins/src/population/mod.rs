@@ -10,8 +10,7 @@ mod empirical;
 mod sampler;
 
 pub use description::{
-    ContinuousCovariate, CorrelationFile, PROPORTION_SUM_TOLERANCE, PopulationFile,
-    PopulationModel,
+    ContinuousCovariate, CorrelationFile, PROPORTION_SUM_TOLERANCE, PopulationFile, PopulationModel,
 };
 pub use distribution::{Distribution, TruncationMethod};
 pub use empirical::EmpiricalTable;

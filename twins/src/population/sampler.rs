@@ -123,7 +123,11 @@ impl PopulationModel {
         Covariates::new(input)
     }
 
-    fn sample_continuous<R: Rng + ?Sized>(&self, rng: &mut R, row: Option<usize>) -> Result<Vec<f64>> {
+    fn sample_continuous<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        row: Option<usize>,
+    ) -> Result<Vec<f64>> {
         let n = self.continuous.len();
         let mut z = vec![0.0; n];
         let mut values = vec![0.0; n];

@@ -104,7 +104,10 @@ impl TryFrom<RandomEffectsFile> for RandomEffects {
         let n = file.parameters.len();
         for (label, dim) in [
             ("omega", Some(omega.dim())),
-            ("occasion_omega", occasion_omega.as_ref().map(Covariance::dim)),
+            (
+                "occasion_omega",
+                occasion_omega.as_ref().map(Covariance::dim),
+            ),
         ] {
             if let Some(dim) = dim
                 && dim != n
@@ -170,7 +173,11 @@ impl RandomEffects {
     }
 
     /// Draws κ ~ N(0, Ω_IOV) for each of `occasions` occasions (empty without IOV).
-    pub fn sample_occasions<R: Rng + ?Sized>(&self, occasions: usize, rng: &mut R) -> Vec<Vec<f64>> {
+    pub fn sample_occasions<R: Rng + ?Sized>(
+        &self,
+        occasions: usize,
+        rng: &mut R,
+    ) -> Vec<Vec<f64>> {
         let Some(iov) = &self.occasion_omega else {
             return Vec::new();
         };

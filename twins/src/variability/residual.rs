@@ -108,7 +108,11 @@ mod tests {
             let mean = ys.iter().sum::<f64>() / n as f64;
             let var = ys.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
             let rel = (var / model.variance(f) - 1.0).abs();
-            assert!(rel < VARIANCE_RELATIVE_TOLERANCE, "{model:?}: {var} vs {}", model.variance(f));
+            assert!(
+                rel < VARIANCE_RELATIVE_TOLERANCE,
+                "{model:?}: {var} vs {}",
+                model.variance(f)
+            );
         }
     }
 }
