@@ -40,35 +40,8 @@ impl Diplotype {
     /// Parses `*1/*3`, `G/A` or `GA` (single-letter alleles), or for a carrier gene
     /// (HLA) a single allele such as `*15:02`, read as one copy with the reference.
     pub fn parse(gene: &Arc<Gene>, text: &str) -> Result<Diplotype> {
-        let trimmed = text.trim();
-        let bad = || Error::BadDiplotype {
-            gene: gene.name().to_string(),
-            text: text.to_string(),
-        };
-        let (a, b): (String, String) = if let Some((a, b)) = trimmed.split_once('/') {
-            (a.trim().to_string(), b.trim().to_string())
-        } else if gene.single_letter() && trimmed.chars().count() == 2 {
-            let mut chars = trimmed.chars();
-            let a = chars.next().ok_or_else(bad)?;
-            let b = chars.next().ok_or_else(bad)?;
-            (a.to_string(), b.to_string())
-        } else if matches!(gene.rule(), super::PhenotypeRule::Carrier(_)) && !trimmed.is_empty() {
-            let reference = gene.alleles()[gene.reference()].name.clone();
-            (trimmed.to_string(), reference)
-        } else {
-            return Err(bad());
-        };
-        if a.is_empty() || b.is_empty() || b.contains('/') {
-            return Err(bad());
-        }
-        let find = |name: &str| {
-            gene.allele_index(name).ok_or_else(|| Error::UnknownAllele {
-                gene: gene.name().to_string(),
-                allele: name.to_string(),
-                diplotype: text.to_string(),
-            })
-        };
-        Diplotype::from_indices(gene, find(&a)?, find(&b)?)
+        let [a, b] = gene.parse_pair(text)?;
+        Diplotype::from_indices(gene, a, b)
     }
 
     /// The reference homozygote (`*1/*1`, `GG`, ...).
@@ -136,12 +109,7 @@ impl Diplotype {
 
 impl fmt::Display for Diplotype {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [a, b] = self.allele_names();
-        if self.gene.single_letter() {
-            write!(f, "{a}{b}")
-        } else {
-            write!(f, "{a}/{b}")
-        }
+        f.write_str(&self.gene.pair_text(self.indices()))
     }
 }
 

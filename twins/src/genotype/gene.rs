@@ -283,6 +283,54 @@ impl Gene {
         self.single_letter
     }
 
+    /// Parses a diplotype's text into allele indices, in table order (see
+    /// [`super::Diplotype::parse`] for the accepted forms).
+    pub fn parse_pair(&self, text: &str) -> Result<[usize; 2]> {
+        let trimmed = text.trim();
+        let bad = || Error::BadDiplotype {
+            gene: self.name.clone(),
+            text: text.to_string(),
+        };
+        let mut letters = [0u8; 8];
+        let (a, b): (&str, &str) = if let Some((a, b)) = trimmed.split_once('/') {
+            (a.trim(), b.trim())
+        } else if self.single_letter && trimmed.chars().count() == 2 {
+            let mut chars = trimmed.chars();
+            let (Some(x), Some(y)) = (chars.next(), chars.next()) else {
+                return Err(bad());
+            };
+            let (first, second) = letters.split_at_mut(4);
+            (&*x.encode_utf8(first), &*y.encode_utf8(second))
+        } else if matches!(self.rule, PhenotypeRule::Carrier(_)) && !trimmed.is_empty() {
+            (trimmed, self.alleles[self.reference].name.as_str())
+        } else {
+            return Err(bad());
+        };
+        if a.is_empty() || b.is_empty() || b.contains('/') {
+            return Err(bad());
+        }
+        let find = |name: &str| {
+            self.allele_index(name).ok_or_else(|| Error::UnknownAllele {
+                gene: self.name.clone(),
+                allele: name.to_string(),
+                diplotype: text.to_string(),
+            })
+        };
+        let (a, b) = (find(a)?, find(b)?);
+        Ok(if a <= b { [a, b] } else { [b, a] })
+    }
+
+    /// The text of the diplotype with allele indices `pair`: `*1/*3`, or `GA` for
+    /// single-letter alleles.
+    pub fn pair_text(&self, [a, b]: [usize; 2]) -> String {
+        let (a, b) = (&self.alleles[a].name, &self.alleles[b].name);
+        if self.single_letter {
+            format!("{a}{b}")
+        } else {
+            format!("{a}/{b}")
+        }
+    }
+
     /// The phenotype of alleles `a` and `b` (indices).
     pub(crate) fn phenotype_of(&self, a: usize, b: usize) -> Phenotype {
         let (a, b) = (&self.alleles[a], &self.alleles[b]);

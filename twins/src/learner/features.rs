@@ -75,30 +75,36 @@ pub struct Feature {
     pub kind: FeatureKind,
 }
 
-/// Columns of the design matrix for `gene` diplotype `d` under `encoding`.
-fn genotype_columns(
-    d: &Diplotype,
+/// A genotype feature's parts, borrowed from its [`FeatureKind::Genotype`].
+struct GenotypeParts<'a> {
+    gene: &'a Gene,
     encoding: GenotypeEncoding,
-    reference: &Diplotype,
-    levels: &[String],
-    alleles: &[String],
-    out: &mut Vec<f64>,
-) {
-    match encoding {
-        GenotypeEncoding::OneHot => {
-            let text = d.to_string();
-            out.extend(levels.iter().map(|l| if *l == text { 1.0 } else { 0.0 }));
-        }
-        GenotypeEncoding::AlleleDosage => {
-            let names = d.allele_names();
-            out.extend(
-                alleles
-                    .iter()
-                    .map(|a| names.iter().filter(|n| **n == a.as_str()).count() as f64),
-            );
-        }
-        GenotypeEncoding::ActivityScore => {
-            out.push(d.activity_score() - reference.activity_score());
+    reference: [usize; 2],
+    levels: &'a [String],
+    alleles: &'a [String],
+}
+
+impl GenotypeParts<'_> {
+    /// Appends the design columns of the diplotype with allele indices `pair`.
+    fn columns(&self, pair: [usize; 2], out: &mut Vec<f64>) {
+        let activity =
+            |[a, b]: [usize; 2]| self.gene.alleles()[a].activity + self.gene.alleles()[b].activity;
+        match self.encoding {
+            GenotypeEncoding::OneHot => {
+                let text = self.gene.pair_text(pair);
+                out.extend(self.levels.iter().map(|l| f64::from(u8::from(*l == text))));
+            }
+            GenotypeEncoding::AlleleDosage => {
+                let names = pair.map(|i| self.gene.alleles()[i].name.as_str());
+                out.extend(
+                    self.alleles
+                        .iter()
+                        .map(|a| names.iter().filter(|n| **n == a.as_str()).count() as f64),
+                );
+            }
+            GenotypeEncoding::ActivityScore => {
+                out.push(activity(pair) - activity(self.reference));
+            }
         }
     }
 }
@@ -132,12 +138,8 @@ impl Feature {
         }
     }
 
-    /// Appends this feature's columns for `value` to `out`.
-    pub fn encode(&self, value: &FeatureValue, out: &mut Vec<f64>) -> Result<()> {
-        let text = || match value {
-            FeatureValue::Text(t) => t.clone(),
-            FeatureValue::Number(x) => x.to_string(),
-        };
+    /// The parts of a genotype feature (an error for other kinds).
+    fn genotype_parts(&self) -> Result<GenotypeParts<'_>> {
         match &self.kind {
             FeatureKind::Genotype {
                 gene,
@@ -145,20 +147,39 @@ impl Feature {
                 reference,
                 levels,
                 alleles,
-            } => {
-                let gene = Arc::new(gene.clone());
-                let d = Diplotype::parse(&gene, &text())?;
-                let r = Diplotype::parse(&gene, reference)?;
-                if *encoding == GenotypeEncoding::OneHot
-                    && d != r
-                    && !levels.contains(&d.to_string())
+            } => Ok(GenotypeParts {
+                gene,
+                encoding: *encoding,
+                reference: gene.parse_pair(reference)?,
+                levels,
+                alleles,
+            }),
+            _ => Err(Error::Inconsistent {
+                what: format!("feature `{}` is not a genotype", self.name),
+            }),
+        }
+    }
+
+    /// Appends this feature's columns for `value` to `out`.
+    pub fn encode(&self, value: &FeatureValue, out: &mut Vec<f64>) -> Result<()> {
+        let text = || match value {
+            FeatureValue::Text(t) => t.clone(),
+            FeatureValue::Number(x) => x.to_string(),
+        };
+        match &self.kind {
+            FeatureKind::Genotype { .. } => {
+                let parts = self.genotype_parts()?;
+                let pair = parts.gene.parse_pair(&text())?;
+                if parts.encoding == GenotypeEncoding::OneHot
+                    && pair != parts.reference
+                    && !parts.levels.contains(&parts.gene.pair_text(pair))
                 {
                     return Err(Error::UnseenLevel {
                         feature: self.name.clone(),
-                        level: d.to_string(),
+                        level: parts.gene.pair_text(pair),
                     });
                 }
-                genotype_columns(&d, *encoding, &r, levels, alleles, out);
+                parts.columns(pair, out);
             }
             FeatureKind::Continuous { log, centre } => {
                 let x = match value {
@@ -201,23 +222,16 @@ impl Feature {
     /// Continuous features report their slope (level `None`).
     pub fn contrasts(&self) -> Result<Vec<(Option<String>, Vec<f64>)>> {
         match &self.kind {
-            FeatureKind::Genotype {
-                gene,
-                encoding,
-                reference,
-                levels,
-                alleles,
-            } => {
-                let gene = Arc::new(gene.clone());
-                let r = Diplotype::parse(&gene, reference)?;
+            FeatureKind::Genotype { .. } => {
+                let parts = self.genotype_parts()?;
                 let mut base = Vec::new();
-                genotype_columns(&r, *encoding, &r, levels, alleles, &mut base);
-                levels
+                parts.columns(parts.reference, &mut base);
+                parts
+                    .levels
                     .iter()
                     .map(|level| {
-                        let d = Diplotype::parse(&gene, level)?;
                         let mut cols = Vec::new();
-                        genotype_columns(&d, *encoding, &r, levels, alleles, &mut cols);
+                        parts.columns(parts.gene.parse_pair(level)?, &mut cols);
                         let diff = cols.iter().zip(&base).map(|(a, b)| a - b).collect();
                         Ok((Some(level.clone()), diff))
                     })
