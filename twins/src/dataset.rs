@@ -341,13 +341,13 @@ impl Dataset {
             };
             match individuals.last_mut() {
                 Some(ind) if ind.id == id => {
-                    if let Some(prev) = ind.rows.last() {
-                        if time < prev.time {
-                            return Err(Error::Inconsistent {
+                    if let Some(prev) = ind.rows.last()
+                        && time < prev.time
+                    {
+                        return Err(Error::Inconsistent {
                                 what: format!("TIME {time} h of ID {id} is earlier than {} h on line {}: records must be in time order within an individual", prev.time, prev.line),
                             }
                             .in_file(path, Some(Position { line, column: time_col + 1 })));
-                        }
                     }
                     ind.rows.push(row);
                 }
@@ -390,11 +390,14 @@ impl Individual {
                             }));
                         }
                         let compartment = cmt - 1;
-                        let rate = match row.rate {
-                            r if r == 0.0 => DoseRate::Bolus,
-                            r if r == -1.0 => DoseRate::ModelledRate,
-                            r if r == -2.0 => DoseRate::ModelledDuration,
-                            r => DoseRate::Rate(r),
+                        let rate = if row.rate == 0.0 {
+                            DoseRate::Bolus
+                        } else if row.rate == -1.0 {
+                            DoseRate::ModelledRate
+                        } else if row.rate == -2.0 {
+                            DoseRate::ModelledDuration
+                        } else {
+                            DoseRate::Rate(row.rate)
                         };
                         let steady_state = match row.ss {
                             1 => SteadyState::Reset,

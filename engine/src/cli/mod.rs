@@ -1,5 +1,6 @@
 //! The `twinsim` subcommands. Each lives in its own file; `run` dispatches.
 
+mod run;
 mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a scenario: every arm of every replicate trial; writes summary.json, timecourse.csv, twins.csv.
+    Run(run::RunArgs),
+    /// Check a scenario file (and the model and population it names) without running it.
+    Validate(run::ValidateArgs),
     /// Simulate every record of a NONMEM-format dataset with a model's typical parameters.
     Simulate(simulate::SimulateArgs),
 }
@@ -24,5 +29,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Simulate(args) => simulate::run(&args),
+        Command::Run(args) => run::run_command(&args),
+        Command::Validate(args) => run::validate_command(&args),
     }
 }

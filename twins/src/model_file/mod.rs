@@ -302,16 +302,16 @@ impl ModelSpec {
             .into_iter()
             .flatten()
             {
-                if let Source::Parameter(p) = source {
-                    if !file.parameters.contains_key(p) {
-                        return Err((
-                            Some("dose_inputs".into()),
-                            Error::Undefined {
-                                name: p.clone(),
-                                context: "dose_inputs".into(),
-                            },
-                        ));
-                    }
+                if let Source::Parameter(p) = source
+                    && !file.parameters.contains_key(p)
+                {
+                    return Err((
+                        Some("dose_inputs".into()),
+                        Error::Undefined {
+                            name: p.clone(),
+                            context: "dose_inputs".into(),
+                        },
+                    ));
                 }
             }
             dose_inputs.push((i, d.clone()));

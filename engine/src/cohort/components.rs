@@ -1,0 +1,122 @@
+//! Components of a twin entity and resources of a cohort world.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use pk_models::outcomes::OutcomeValue;
+use pk_models::{CompartmentModel, Propagator, Subject};
+use twins::population::Patient;
+use twins::random::TwinRng;
+
+use crate::Error;
+use crate::scenario::{Regimen, Scenario};
+
+/// Who the twin is: its index in the arm, covariates and genotypes.
+#[derive(Component, Debug, Clone)]
+pub struct Twin {
+    /// Index within the arm (the twin part of its random-stream key).
+    pub index: u32,
+    /// Covariates, genotypes and etas.
+    pub patient: Patient,
+}
+
+/// The twin's individual parameters, by name (units as in the model file).
+#[derive(Component, Debug, Clone)]
+pub struct Parameters(pub BTreeMap<String, f64>);
+
+/// The twin's model and compartment (and PD) state.
+#[derive(Component, Debug, Clone)]
+pub struct Body {
+    /// The structural model with the twin's parameters.
+    pub model: CompartmentModel,
+    /// Amounts, infusions in progress and doses pending.
+    pub subject: Subject<Propagator<CompartmentModel>>,
+}
+
+/// What the twin is due to receive.
+#[derive(Component, Debug, Clone)]
+pub struct DosePlan {
+    /// Index of the next dose of the regimen.
+    pub next: u32,
+    /// Maintenance dose (mg), as adjusted by rules.
+    pub maintenance_mg: f64,
+    /// Loading dose (mg).
+    pub loading_mg: f64,
+    /// Doses still to skip.
+    pub hold: u32,
+    /// Doses given: (time h, amount mg).
+    pub given: Vec<(f64, f64)>,
+}
+
+/// Observations at visits, with residual error: times (h) and, row-major, one value per output.
+#[derive(Component, Debug, Clone, Default)]
+pub struct Observed {
+    /// Visit times (h).
+    pub times: Vec<f64>,
+    /// `times.len() × n_outputs` values.
+    pub values: Vec<f64>,
+}
+
+/// The true outputs at each record time, row-major `record_times × n_outputs`.
+#[derive(Component, Debug, Clone, Default)]
+pub struct Recorded(pub Vec<f64>);
+
+/// The twin's own random streams for things that happen during the run.
+#[derive(Component, Debug)]
+pub struct Streams {
+    /// Residual error of observations.
+    pub residual: TwinRng,
+    /// Draws for probabilistic outcomes.
+    pub events: TwinRng,
+}
+
+/// Outcome values (filled at the last tick) and which event rules have fired.
+#[derive(Component, Debug, Clone, Default)]
+pub struct Outcomes {
+    /// One value per scenario outcome.
+    pub values: Vec<OutcomeValue>,
+    /// Per rule of the arm: whether it has fired (event rules fire once).
+    pub fired: Vec<bool>,
+}
+
+/// The cohort's clock: the tick being processed.
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct Clock {
+    /// The previous tick's time (h).
+    pub previous: f64,
+    /// This tick's time (h).
+    pub now: f64,
+    /// Index into the scenario's record times when this tick records.
+    pub record: Option<usize>,
+    /// Index into the scenario's visits when this tick is a visit.
+    pub visit: Option<usize>,
+    /// Whether this is the last tick.
+    pub last: bool,
+}
+
+/// What this world simulates.
+#[derive(Resource, Debug, Clone)]
+pub struct Cohort {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// Arm index.
+    pub arm: usize,
+    /// Replicate index.
+    pub replicate: u32,
+    /// The regimen (the arm's, or an escalation level's).
+    pub regimen: Regimen,
+}
+
+/// The first error a system met; the run stops at the end of the tick.
+#[derive(Resource, Debug, Default)]
+pub struct Failure(pub Option<Error>);
+
+impl Failure {
+    /// Keeps the first error.
+    pub fn set(&mut self, error: Error) {
+        if self.0.is_none() {
+            self.0 = Some(error);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! One cohort: a `bevy_ecs` world whose entities are twins, stepped tick by tick through a
+//! single-threaded schedule whose order is fixed in [`schedule`]. Parallelism is across worlds
+//! (rayon, in [`crate::run`]), never inside one.
+
+pub mod components;
+pub mod systems;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::SingleThreadedExecutor;
+use pk_models::outcomes::OutcomeValue;
+use pk_models::{Propagator, SolutionPath, Subject};
+use twins::population::Patient;
+use twins::random::{Purpose, TwinKey};
+
+use crate::Error;
+use crate::dosing::amount_mg;
+use crate::scenario::{Regimen, Scenario};
+use components::{
+    Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Parameters, Recorded, Streams, Twin,
+};
+
+/// The twin part of the random-stream key reserved for replicate-level draws.
+const REPLICATE_STREAM: u32 = u32::MAX;
+
+/// The systems of one tick, in the order they run. This is the one place the order is set.
+pub fn schedule() -> Schedule {
+    let mut schedule = Schedule::default();
+    schedule.set_executor(SingleThreadedExecutor::new());
+    schedule.add_systems(
+        (
+            systems::apply_doses,
+            systems::advance,
+            systems::observe,
+            systems::adapt,
+            systems::record,
+            systems::evaluate_outcomes,
+        )
+            .chain(),
+    );
+    schedule
+}
+
+/// Which twins a world holds.
+#[derive(Debug, Clone)]
+pub struct WorldSpec {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// Arm index (the cohort part of the random-stream key).
+    pub arm: usize,
+    /// Replicate index.
+    pub replicate: u32,
+    /// First twin index.
+    pub first_twin: u32,
+    /// Number of twins.
+    pub n_twins: u32,
+    /// The regimen (the arm's, or an escalation level's).
+    pub regimen: Regimen,
+    /// The random-stream cohort number (the arm index, or an escalation cohort's number).
+    pub stream_cohort: u32,
+}
+
+/// What one twin ended with.
+#[derive(Debug, Clone)]
+pub struct TwinResult {
+    /// Index within the arm.
+    pub index: u32,
+    /// Covariates, genotypes, etas.
+    pub patient: Patient,
+    /// Individual parameters.
+    pub parameters: BTreeMap<String, f64>,
+    /// Outcome values, in scenario order.
+    pub outcomes: Vec<OutcomeValue>,
+    /// True outputs at the record times, row-major.
+    pub recorded: Vec<f64>,
+    /// Doses given: (time h, mg).
+    pub doses: Vec<(f64, f64)>,
+}
+
+/// The typical values of one replicate: drawn from their uncertainty when the model gives one.
+pub fn replicate_theta(scenario: &Scenario, replicate: u32) -> BTreeMap<String, f64> {
+    let Some(u) = scenario.model.uncertainty() else {
+        return BTreeMap::new();
+    };
+    let key = TwinKey {
+        scenario_seed: scenario.seed,
+        replicate,
+        cohort: REPLICATE_STREAM,
+        twin: REPLICATE_STREAM,
+    };
+    let draw = u.sample(&mut key.stream(Purpose::Uncertainty));
+    u.names().iter().cloned().zip(draw).collect()
+}
+
+fn spawn_twin(
+    world: &mut World,
+    spec: &WorldSpec,
+    theta: &BTreeMap<String, f64>,
+    index: u32,
+) -> Result<(), Error> {
+    let scenario = &spec.scenario;
+    let key = TwinKey {
+        scenario_seed: scenario.seed,
+        replicate: spec.replicate,
+        cohort: spec.stream_cohort,
+        twin: index,
+    };
+    let wrap = |what, source: twins::Error| Error::Twin {
+        replicate: spec.replicate,
+        arm: scenario
+            .arms
+            .get(spec.arm)
+            .map_or_else(|| "escalation".to_owned(), |a| a.name.clone()),
+        twin: index,
+        what,
+        source: Box::new(source),
+    };
+    let mut patient = scenario
+        .population
+        .sample_patient(key)
+        .map_err(|e| wrap("sampling the patient", e))?;
+    patient.etas = match scenario.model.random_effects() {
+        Some(r) => r.sample(&mut key.stream(Purpose::Eta)),
+        None => Vec::new(),
+    };
+    let parameters = scenario
+        .model
+        .individual_parameters(&patient, theta, &patient.etas)
+        .map_err(|e| wrap("computing parameters", e))?;
+    let model = scenario
+        .model
+        .build(&parameters)
+        .map_err(|e| wrap("building the model", e))?;
+    let subject = Subject::new(
+        Propagator::new(model.clone(), SolutionPath::Auto),
+        pk_models::Model::n_states(&model),
+    );
+    let r = &spec.regimen;
+    let plan = DosePlan {
+        next: 0,
+        maintenance_mg: amount_mg(&r.dose, &patient),
+        loading_mg: r
+            .loading
+            .as_ref()
+            .map_or(0.0, |l| amount_mg(&l.dose, &patient)),
+        hold: 0,
+        given: Vec::with_capacity(r.doses as usize),
+    };
+    let n_rules = scenario.arms.get(spec.arm).map_or(0, |a| a.rules.len());
+    world.spawn((
+        Twin { index, patient },
+        Parameters(parameters),
+        Body { model, subject },
+        plan,
+        Observed::default(),
+        Recorded(Vec::with_capacity(
+            scenario.record_times.len() * scenario.output_names.len(),
+        )),
+        Streams {
+            residual: key.stream(Purpose::Residual),
+            events: key.stream(Purpose::Events),
+        },
+        Outcomes {
+            values: Vec::new(),
+            fired: vec![false; n_rules],
+        },
+    ));
+    Ok(())
+}
+
+/// Every time the world stops at: record times and visits, merged and sorted.
+fn ticks(scenario: &Scenario) -> Vec<(f64, Option<usize>, Option<usize>)> {
+    let (r, v) = (&scenario.record_times, &scenario.visits);
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(r.len() + v.len());
+    while i < r.len() || j < v.len() {
+        let tr = r.get(i).copied().unwrap_or(f64::INFINITY);
+        let tv = v.get(j).copied().unwrap_or(f64::INFINITY);
+        let t = tr.min(tv);
+        let record = (tr == t).then(|| {
+            i += 1;
+            i - 1
+        });
+        let visit = (tv == t).then(|| {
+            j += 1;
+            j - 1
+        });
+        out.push((t, record, visit));
+    }
+    out
+}
+
+/// Builds the world, runs every tick, and returns each twin's result in index order.
+pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
+    let scenario = &spec.scenario;
+    let theta = replicate_theta(scenario, spec.replicate);
+    let mut world = World::new();
+    world.insert_resource(Cohort {
+        scenario: scenario.clone(),
+        arm: spec.arm,
+        replicate: spec.replicate,
+        regimen: spec.regimen.clone(),
+    });
+    world.insert_resource(Failure::default());
+    world.insert_resource(Clock::default());
+    for index in spec.first_twin..spec.first_twin + spec.n_twins {
+        spawn_twin(&mut world, spec, &theta, index)?;
+    }
+    let mut schedule = schedule();
+    let ticks = ticks(scenario);
+    let mut previous = 0.0;
+    for (k, &(now, record, visit)) in ticks.iter().enumerate() {
+        *world.resource_mut::<Clock>() = Clock {
+            previous,
+            now,
+            record,
+            visit,
+            last: k + 1 == ticks.len(),
+        };
+        schedule.run(&mut world);
+        if let Some(e) = world.resource_mut::<Failure>().0.take() {
+            return Err(e);
+        }
+        previous = now;
+    }
+    let mut query = world.query::<(&Twin, &Parameters, &Outcomes, &Recorded, &DosePlan)>();
+    let mut results: Vec<TwinResult> = query
+        .iter(&world)
+        .map(|(twin, parameters, outcomes, recorded, plan)| TwinResult {
+            index: twin.index,
+            patient: twin.patient.clone(),
+            parameters: parameters.0.clone(),
+            outcomes: outcomes.values.clone(),
+            recorded: recorded.0.clone(),
+            doses: plan.given.clone(),
+        })
+        .collect();
+    results.sort_by_key(|r| r.index);
+    Ok(results)
+}

@@ -1,0 +1,290 @@
+//! The systems of a cohort world. They run once per tick in the order [`super::schedule`] fixes:
+//!
+//! 1. [`apply_doses`]: doses due before this tick, each at its exact time;
+//! 2. [`advance`]: every twin's state to this tick's time;
+//! 3. [`observe`]: at visits, each output with residual error (so a dose due at a visit's time
+//!    comes after the sample: visits measure troughs);
+//! 4. [`adapt`]: dosing rules read the observations and change later doses;
+//! 5. [`record`]: the true outputs at record times;
+//! 6. [`evaluate_outcomes`]: at the last tick, every outcome on the recorded trajectory.
+
+use bevy_ecs::prelude::*;
+use pk_models::outcomes::{Draws, Outcome, OutcomeValue, Series};
+use pk_models::{Dose, DoseRate, Record};
+use rand::RngExt;
+use rand_distr::Exp1;
+
+use super::components::{
+    Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Recorded, Streams, Twin,
+};
+use crate::Error;
+use crate::dosing::round;
+use crate::scenario::Rule;
+
+fn twin_error(
+    cohort: &Cohort,
+    twin: u32,
+    what: &'static str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    Error::Twin {
+        replicate: cohort.replicate,
+        arm: cohort
+            .scenario
+            .arms
+            .get(cohort.arm)
+            .map_or_else(|| "escalation".to_owned(), |a| a.name.clone()),
+        twin,
+        what,
+        source: Box::new(source),
+    }
+}
+
+/// Gives every dose due before `now`, each at its own time (infusions and lags handled by the
+/// twin's [`pk_models::Subject`]).
+pub fn apply_doses(
+    clock: Res<Clock>,
+    cohort: Res<Cohort>,
+    mut failure: ResMut<Failure>,
+    mut twins: Query<(&Twin, &mut DosePlan, &mut Body)>,
+) {
+    let r = &cohort.regimen;
+    let loading = r.loading.as_ref().map_or(0, |l| l.doses);
+    for (twin, mut plan, mut body) in &mut twins {
+        while plan.next < r.doses {
+            let time = r.start_h + f64::from(plan.next) * r.every_h;
+            if time >= clock.now {
+                break;
+            }
+            let index = plan.next;
+            plan.next += 1;
+            if plan.hold > 0 {
+                plan.hold -= 1;
+                continue;
+            }
+            let amount = if index < loading {
+                plan.loading_mg
+            } else {
+                plan.maintenance_mg
+            };
+            let rate = r
+                .infusion_h
+                .map_or(DoseRate::Bolus, |h| DoseRate::Rate(amount / h));
+            let dose = Dose {
+                rate,
+                ..Dose::bolus(r.compartment, amount)
+            };
+            if let Err(e) = body.subject.apply(&Record::dose(time, dose)) {
+                failure.set(twin_error(&cohort, twin.index, "giving a dose", e));
+            }
+            plan.given.push((time, amount));
+        }
+    }
+}
+
+/// Advances every twin to `now`.
+pub fn advance(
+    clock: Res<Clock>,
+    cohort: Res<Cohort>,
+    mut failure: ResMut<Failure>,
+    mut twins: Query<(&Twin, &mut Body)>,
+) {
+    for (twin, mut body) in &mut twins {
+        if let Err(e) = body.subject.advance_to(clock.now) {
+            failure.set(twin_error(&cohort, twin.index, "advancing the state", e));
+        }
+    }
+}
+
+/// At a visit, samples every output with its residual error from the twin's own stream.
+pub fn observe(
+    clock: Res<Clock>,
+    cohort: Res<Cohort>,
+    mut scratch: Local<Vec<f64>>,
+    mut twins: Query<(&Body, &mut Observed, &mut Streams)>,
+) {
+    if clock.visit.is_none() {
+        return;
+    }
+    let spec = &cohort.scenario.model;
+    for (body, mut observed, mut streams) in &mut twins {
+        spec.outputs_into(&body.model, body.subject.state(), &mut scratch);
+        observed.times.push(clock.now);
+        for (name, &f) in cohort.scenario.output_names.iter().zip(scratch.iter()) {
+            let y = spec
+                .residual(name)
+                .map_or(f, |e| e.sample(f, &mut streams.residual));
+            observed.values.push(y);
+        }
+    }
+}
+
+/// At a visit, applies the arm's dosing rules to later doses.
+pub fn adapt(
+    clock: Res<Clock>,
+    cohort: Res<Cohort>,
+    mut twins: Query<(&Observed, &Recorded, &mut DosePlan, &mut Outcomes)>,
+) {
+    let Some(visit) = clock.visit else { return };
+    let Some(arm) = cohort.scenario.arms.get(cohort.arm) else {
+        return;
+    };
+    let n_out = cohort.scenario.output_names.len();
+    for (observed, recorded, mut plan, mut outcomes) in &mut twins {
+        let last = observed.values.len().saturating_sub(n_out);
+        for (k, rule) in arm.rules.iter().enumerate() {
+            match rule {
+                Rule::Titrate {
+                    output,
+                    bands,
+                    round_mg,
+                    min_mg,
+                    max_mg,
+                } => {
+                    let y = observed.values[last + output];
+                    if let Some(band) = bands.iter().find(|b| y < b.below) {
+                        let mg = round(plan.maintenance_mg * (1.0 + band.change), *round_mg);
+                        plan.maintenance_mg =
+                            mg.clamp(min_mg.unwrap_or(0.0), max_mg.unwrap_or(f64::INFINITY));
+                        plan.hold += band.hold_doses;
+                    }
+                }
+                Rule::ToTarget {
+                    output,
+                    target,
+                    at_visits,
+                    round_mg,
+                    max_mg,
+                } => {
+                    let y = observed.values[last + output];
+                    if (at_visits.is_empty() || at_visits.contains(&(visit as u32))) && y > 0.0 {
+                        let mg = round(plan.maintenance_mg * target / y, *round_mg);
+                        plan.maintenance_mg = mg.min(max_mg.unwrap_or(f64::INFINITY));
+                    }
+                }
+                Rule::AfterEvent {
+                    outcome,
+                    hold_doses,
+                    reduce_by,
+                } => {
+                    if outcomes.fired.get(k).copied().unwrap_or(false) {
+                        continue;
+                    }
+                    let def = &cohort.scenario.outcomes[*outcome];
+                    let Outcome::Threshold(threshold) = def.definition else {
+                        continue;
+                    };
+                    let (times, values) = series(
+                        &cohort,
+                        def.observed,
+                        def.output,
+                        observed,
+                        recorded,
+                        clock.record,
+                    );
+                    let Ok(series) = Series::new(&times, &values) else {
+                        continue;
+                    };
+                    if let Ok(Some(_)) = threshold.onset(series) {
+                        plan.hold += hold_doses;
+                        plan.maintenance_mg *= 1.0 - reduce_by;
+                        plan.loading_mg *= 1.0 - reduce_by;
+                        if let Some(f) = outcomes.fired.get_mut(k) {
+                            *f = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Output `output`'s series so far: the observations, or the recorded true values.
+fn series(
+    cohort: &Cohort,
+    observed_series: bool,
+    output: usize,
+    observed: &Observed,
+    recorded: &Recorded,
+    upto_record: Option<usize>,
+) -> (Vec<f64>, Vec<f64>) {
+    let n_out = cohort.scenario.output_names.len();
+    if observed_series {
+        (
+            observed.times.clone(),
+            observed
+                .values
+                .iter()
+                .skip(output)
+                .step_by(n_out)
+                .copied()
+                .collect(),
+        )
+    } else {
+        let n = recorded.0.len() / n_out;
+        let n = upto_record.map_or(n, |r| n.min(r + 1));
+        (
+            cohort.scenario.record_times[..n].to_vec(),
+            recorded
+                .0
+                .iter()
+                .skip(output)
+                .step_by(n_out)
+                .take(n)
+                .copied()
+                .collect(),
+        )
+    }
+}
+
+/// At record times, keeps the true value of every output.
+pub fn record(
+    clock: Res<Clock>,
+    cohort: Res<Cohort>,
+    mut scratch: Local<Vec<f64>>,
+    mut twins: Query<(&Body, &mut Recorded)>,
+) {
+    if clock.record.is_none() {
+        return;
+    }
+    for (body, mut recorded) in &mut twins {
+        cohort
+            .scenario
+            .model
+            .outputs_into(&body.model, body.subject.state(), &mut scratch);
+        recorded.0.extend_from_slice(&scratch);
+    }
+}
+
+/// At the last tick, evaluates every outcome; probabilistic ones draw from the twin's stream.
+pub fn evaluate_outcomes(
+    clock: Res<Clock>,
+    cohort: Res<Cohort>,
+    mut failure: ResMut<Failure>,
+    mut twins: Query<(&Twin, &Observed, &Recorded, &mut Streams, &mut Outcomes)>,
+) {
+    if !clock.last {
+        return;
+    }
+    for (twin, observed, recorded, mut streams, mut outcomes) in &mut twins {
+        outcomes.values.clear();
+        for def in &cohort.scenario.outcomes {
+            // Both draws are taken for every outcome, so streams stay aligned whatever is defined.
+            let draws = Draws {
+                uniform: Some(streams.events.random::<f64>()),
+                exponential: Some(streams.events.sample::<f64, _>(Exp1)),
+            };
+            let (times, values) =
+                series(&cohort, def.observed, def.output, observed, recorded, None);
+            let value =
+                Series::new(&times, &values).and_then(|s| def.definition.evaluate(s, None, draws));
+            match value {
+                Ok(v) => outcomes.values.push(v),
+                Err(e) => {
+                    outcomes.values.push(OutcomeValue::Number(f64::NAN));
+                    failure.set(twin_error(&cohort, twin.index, "evaluating an outcome", e));
+                }
+            }
+        }
+    }
+}

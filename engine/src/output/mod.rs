@@ -1,0 +1,94 @@
+//! Outputs of a run: files written under a temporary name and renamed when complete, so an
+//! interrupted run leaves nothing that claims to be finished.
+
+pub mod quantiles;
+pub mod summary;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+/// A file being written: `NAME.partial` until [`PartialFile::finish`] renames it to `NAME`.
+#[derive(Debug)]
+pub struct PartialFile {
+    target: PathBuf,
+    partial: PathBuf,
+    writer: BufWriter<File>,
+}
+
+fn output_error(path: &Path, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::Output {
+        path: path.to_owned(),
+        source: Box::new(source),
+    }
+}
+
+impl PartialFile {
+    /// Creates `target.partial`; `owner_only` makes it readable by its owner only (patient data).
+    pub fn create(target: &Path, owner_only: bool) -> Result<Self, Error> {
+        let mut name = target.file_name().unwrap_or_default().to_os_string();
+        name.push(".partial");
+        let partial = target.with_file_name(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if owner_only {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = owner_only;
+        let file = options
+            .open(&partial)
+            .map_err(|e| output_error(&partial, e))?;
+        Ok(Self {
+            target: target.to_owned(),
+            partial,
+            writer: BufWriter::with_capacity(1 << 16, file),
+        })
+    }
+
+    /// The writer.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        &mut self.writer
+    }
+
+    /// Writes formatted text.
+    pub fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> Result<(), Error> {
+        self.writer
+            .write_fmt(args)
+            .map_err(|e| output_error(&self.partial, e))
+    }
+
+    /// Writes bytes.
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.writer
+            .write_all(bytes)
+            .map_err(|e| output_error(&self.partial, e))
+    }
+
+    /// Flushes, syncs and renames to the final name.
+    pub fn finish(mut self) -> Result<(), Error> {
+        self.writer
+            .flush()
+            .map_err(|e| output_error(&self.partial, e))?;
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| output_error(&self.partial, e.into_error()))?;
+        file.sync_all()
+            .map_err(|e| output_error(&self.partial, e))?;
+        std::fs::rename(&self.partial, &self.target).map_err(|e| output_error(&self.target, e))
+    }
+}
+
+/// Quotes a CSV field when it needs it.
+pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}

@@ -1,0 +1,236 @@
+//! Per-time quantiles that merge deterministically and stay bounded in memory.
+//!
+//! A [`QuantileSketch`] keeps every value until it holds [`EXACT_LIMIT`] of them, and reports
+//! exact quantiles (linear interpolation between order statistics, R's type 7). Past that it
+//! switches to a log-spaced histogram: bins of relative width [`BIN_RATIO`] − 1 (0.5%) over
+//! [`MIN_MAGNITUDE`, `MAX_MAGNITUDE`] for each sign, plus a zero bin, so a reported quantile is
+//! within 0.25% of a value of the sample at that rank. Each sign's bins are allocated on first use. Counts add, so merging is exact and
+//! order-independent; the switch point depends only on the merged count, and merges happen in a
+//! fixed order, so results are the same on any number of threads.
+
+/// Values kept exactly before switching to the histogram.
+pub const EXACT_LIMIT: usize = 20_000;
+/// Ratio of consecutive histogram bin edges.
+pub const BIN_RATIO: f64 = 1.005;
+/// Smallest magnitude with its own bins; smaller values count as zero.
+pub const MIN_MAGNITUDE: f64 = 1e-12;
+/// Largest magnitude with its own bins; larger values go to the last bin.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+fn bins_per_sign() -> usize {
+    ((MAX_MAGNITUDE / MIN_MAGNITUDE).ln() / BIN_RATIO.ln()).ceil() as usize
+}
+
+/// A mergeable quantile summary of one quantity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuantileSketch {
+    /// Every value so far.
+    Exact(Vec<f64>),
+    /// Counts per log-spaced bin: negative magnitudes, zero, positive magnitudes.
+    Histogram {
+        /// Counts of negative values by magnitude bin.
+        negative: Vec<u64>,
+        /// Count of values with magnitude below `MIN_MAGNITUDE`.
+        zero: u64,
+        /// Counts of positive values by magnitude bin.
+        positive: Vec<u64>,
+    },
+}
+
+impl Default for QuantileSketch {
+    fn default() -> Self {
+        Self::Exact(Vec::new())
+    }
+}
+
+impl QuantileSketch {
+    /// Number of values summarised.
+    pub fn count(&self) -> u64 {
+        match self {
+            Self::Exact(v) => v.len() as u64,
+            Self::Histogram {
+                negative,
+                zero,
+                positive,
+            } => negative.iter().sum::<u64>() + zero + positive.iter().sum::<u64>(),
+        }
+    }
+
+    /// Adds one value (NaN is ignored).
+    pub fn push(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        match self {
+            Self::Exact(v) => {
+                v.push(x);
+                if v.len() > EXACT_LIMIT {
+                    self.to_histogram();
+                }
+            }
+            Self::Histogram {
+                negative,
+                zero,
+                positive,
+            } => {
+                let magnitude = x.abs();
+                if magnitude < MIN_MAGNITUDE {
+                    *zero += 1;
+                } else {
+                    let bin = ((magnitude / MIN_MAGNITUDE).ln() / BIN_RATIO.ln()).floor() as usize;
+                    let bins = if x < 0.0 { negative } else { positive };
+                    if bins.is_empty() {
+                        bins.resize(bins_per_sign(), 0);
+                    }
+                    let last = bins.len() - 1;
+                    bins[bin.min(last)] += 1;
+                }
+            }
+        }
+    }
+
+    fn to_histogram(&mut self) {
+        if let Self::Exact(values) = self {
+            let values = std::mem::take(values);
+            *self = Self::Histogram {
+                negative: Vec::new(),
+                zero: 0,
+                positive: Vec::new(),
+            };
+            for x in values {
+                self.push(x);
+            }
+        }
+    }
+
+    /// Adds everything `other` summarised.
+    pub fn merge(&mut self, other: &QuantileSketch) {
+        match other {
+            Self::Exact(values) => {
+                for &x in values {
+                    self.push(x);
+                }
+            }
+            Self::Histogram {
+                negative: on,
+                zero: oz,
+                positive: op,
+            } => {
+                self.to_histogram();
+                if let Self::Histogram {
+                    negative,
+                    zero,
+                    positive,
+                } = self
+                {
+                    for (mine, theirs) in [(negative, on), (positive, op)] {
+                        if mine.is_empty() && !theirs.is_empty() {
+                            mine.resize(theirs.len(), 0);
+                        }
+                        mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+                    }
+                    *zero += oz;
+                }
+            }
+        }
+    }
+
+    /// The `p` quantile (0 ≤ p ≤ 1); NaN when empty.
+    pub fn quantile(&mut self, p: f64) -> f64 {
+        match self {
+            Self::Exact(values) => {
+                if values.is_empty() {
+                    return f64::NAN;
+                }
+                values.sort_by(f64::total_cmp);
+                // R type 7: h = (n − 1)·p, interpolate between order statistics ⌊h⌋ and ⌈h⌉.
+                let h = (values.len() - 1) as f64 * p;
+                let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+                values[lo] + (h - lo as f64) * (values[hi] - values[lo])
+            }
+            Self::Histogram {
+                negative,
+                zero,
+                positive,
+            } => {
+                let total = negative.iter().sum::<u64>() + *zero + positive.iter().sum::<u64>();
+                if total == 0 {
+                    return f64::NAN;
+                }
+                let rank = ((total - 1) as f64 * p).round() as u64;
+                let mid = |bin: usize| MIN_MAGNITUDE * BIN_RATIO.powf(bin as f64 + 0.5);
+                let mut seen = 0;
+                for (bin, &c) in negative.iter().enumerate().rev() {
+                    seen += c;
+                    if seen > rank {
+                        return -mid(bin);
+                    }
+                }
+                seen += *zero;
+                if seen > rank {
+                    return 0.0;
+                }
+                for (bin, &c) in positive.iter().enumerate() {
+                    seen += c;
+                    if seen > rank {
+                        return mid(bin);
+                    }
+                }
+                f64::NAN
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// R: quantile(1:10, c(0.05, 0.5, 0.95)) = 1.45, 5.5, 9.55 (type 7).
+    #[test]
+    fn exact_quantiles_match_r_type_7() {
+        let mut s = QuantileSketch::default();
+        for i in (1..=10).rev() {
+            s.push(f64::from(i));
+        }
+        assert!((s.quantile(0.05) - 1.45).abs() < 1e-12);
+        assert!((s.quantile(0.5) - 5.5).abs() < 1e-12);
+        assert!((s.quantile(0.95) - 9.55).abs() < 1e-12);
+    }
+
+    #[test]
+    fn histogram_quantiles_are_within_the_bin_width() {
+        let mut s = QuantileSketch::default();
+        let n = 100_000;
+        for i in 1..=n {
+            s.push(f64::from(i) * 0.01);
+        }
+        assert!(matches!(s, QuantileSketch::Histogram { .. }));
+        for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
+            let exact = (f64::from(n) - 1.0) * p * 0.01 + 0.01;
+            let q = s.quantile(p);
+            assert!(
+                (q / exact - 1.0).abs() < BIN_RATIO - 1.0,
+                "p={p}: {q} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn merging_in_pieces_equals_pushing_all() {
+        let values: Vec<f64> = (0..50_000)
+            .map(|i| ((i * 7919) % 10_007) as f64 - 3000.0)
+            .collect();
+        let mut whole = QuantileSketch::default();
+        values.iter().for_each(|&x| whole.push(x));
+        let mut merged = QuantileSketch::default();
+        for chunk in values.chunks(1000) {
+            let mut part = QuantileSketch::default();
+            chunk.iter().for_each(|&x| part.push(x));
+            merged.merge(&part);
+        }
+        for p in [0.05, 0.5, 0.95] {
+            assert_eq!(whole.quantile(p).to_bits(), merged.quantile(p).to_bits());
+        }
+    }
+}
