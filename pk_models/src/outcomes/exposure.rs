@@ -98,11 +98,7 @@ impl Exposure {
     /// (e.g. [`PkPd::with_exposure_integral`](crate::PkPd::with_exposure_integral)'s `AUC` slot):
     /// AUC(from, to) = cumulative(to) − cumulative(from), exact when both times are samples.
     /// Other metrics are as [`Exposure::evaluate`].
-    pub fn evaluate_exact(
-        &self,
-        series: Series<'_>,
-        cumulative: Series<'_>,
-    ) -> Result<f64, Error> {
+    pub fn evaluate_exact(&self, series: Series<'_>, cumulative: Series<'_>) -> Result<f64, Error> {
         match self {
             Self::Auc { .. } | Self::Auc24 { .. } => {
                 let (from, to) = self.window();
@@ -151,7 +147,11 @@ impl TargetAttainment {
     }
 
     /// As [`TargetAttainment::evaluate`], with AUC from the running integral.
-    pub fn evaluate_exact(&self, series: Series<'_>, cumulative: Series<'_>) -> Result<bool, Error> {
+    pub fn evaluate_exact(
+        &self,
+        series: Series<'_>,
+        cumulative: Series<'_>,
+    ) -> Result<bool, Error> {
         let value = self.metric.evaluate_exact(series, cumulative)?;
         Ok((self.low..=self.high).contains(&value))
     }

@@ -236,8 +236,8 @@ mod tests {
             e0: 1.0,
             slope: 2.0,
         };
-        let model =
-            PkPd::new(pk, DirectEffect::on_effect_compartment(shape, 0.3)?).with_exposure_integral();
+        let model = PkPd::new(pk, DirectEffect::on_effect_compartment(shape, 0.3)?)
+            .with_exposure_integral();
         assert_eq!(model.n_states(), 5);
         assert_eq!(model.state_name(1), "central");
         assert_eq!(model.state_name(3), "Ce");
@@ -249,12 +249,17 @@ mod tests {
 
     #[test]
     fn molar_mass_converts_mg_per_l_to_micromolar() -> Result<(), Error> {
-        let pk = CompartmentModel::new(Disposition::One { cl: 1.0, v: 2.0 }, Absorption::None, None)?;
+        let pk =
+            CompartmentModel::new(Disposition::One { cl: 1.0, v: 2.0 }, Absorption::None, None)?;
         // 807.9 g/mol (docetaxel): 1 mg/L = 1000/807.9 µM.
         let model = PkPd::new(pk, NoEffect).with_molar_mass(807.9)?;
         let state = [2.0];
         assert!((model.concentration(&state) - 1000.0 / 807.9).abs() < 1e-15);
-        assert!(PkPd::new(model.pk().clone(), NoEffect).with_molar_mass(0.0).is_err());
+        assert!(
+            PkPd::new(model.pk().clone(), NoEffect)
+                .with_molar_mass(0.0)
+                .is_err()
+        );
         Ok(())
     }
 }

@@ -75,7 +75,12 @@ pub(crate) fn check_parameter(
     value: f64,
     allow_zero: bool,
 ) -> Result<(), Error> {
-    let ok = value.is_finite() && if allow_zero { value >= 0.0 } else { value > 0.0 };
+    let ok = value.is_finite()
+        && if allow_zero {
+            value >= 0.0
+        } else {
+            value > 0.0
+        };
     if ok {
         Ok(())
     } else {

@@ -2,15 +2,19 @@
 
 use pk_models::pd::{DirectEffect, EffectShape, PkPd, TransitChain, TransitDelay};
 use pk_models::{
-    Absorption, CompartmentModel, Disposition, Dose, DoseRate, Error, Model, Record,
-    SolutionPath, SteadyState, simulate,
+    Absorption, CompartmentModel, Disposition, Dose, DoseRate, Error, Model, Record, SolutionPath,
+    SteadyState, simulate,
 };
 
 use super::common::{observations, reference_path, times};
 
 /// One compartment, CL 5 L/h, V 50 L: k = 0.1/h; a 100 mg bolus gives C(t) = 2·exp(−0.1·t) mg/L.
 fn iv_one_compartment() -> Result<CompartmentModel, Error> {
-    CompartmentModel::new(Disposition::One { cl: 5.0, v: 50.0 }, Absorption::None, None)
+    CompartmentModel::new(
+        Disposition::One { cl: 5.0, v: 50.0 },
+        Absorption::None,
+        None,
+    )
 }
 const K: f64 = 0.1;
 const C0: f64 = 2.0;
@@ -59,7 +63,10 @@ fn effect_on_central_matches_the_closed_form() -> Result<(), Error> {
                 EffectShape::Emax { e0, emax, ec50 } => e0 + emax * c / (ec50 + c),
                 EffectShape::Linear { e0, slope } => e0 + slope * c,
             };
-            assert!((e - expected).abs() < DEFAULT_PATH_TOL, "{shape:?} t {t}: {e} vs {expected}");
+            assert!(
+                (e - expected).abs() < DEFAULT_PATH_TOL,
+                "{shape:?} t {t}: {e} vs {expected}"
+            );
         }
     }
     Ok(())
@@ -80,7 +87,10 @@ fn effect_compartment_matches_the_closed_form_after_a_bolus() -> Result<(), Erro
         // Ce(t) = C0·ke0/(ke0 − k)·(exp(−k·t) − exp(−ke0·t))  (Sheiner et al. 1979)
         let expected = C0 * ke0 / (ke0 - K) * ((-K * t).exp() - (-ke0 * t).exp());
         let ce = states.state(i)[ce_slot];
-        assert!((ce - expected).abs() < DEFAULT_PATH_TOL, "t {t}: Ce {ce} vs {expected}");
+        assert!(
+            (ce - expected).abs() < DEFAULT_PATH_TOL,
+            "t {t}: Ce {ce} vs {expected}"
+        );
     }
     Ok(())
 }
@@ -147,7 +157,10 @@ fn second_solver_agrees_on_an_oral_two_compartment_effect_model() -> Result<(), 
     let default = simulate(&model, &records, SolutionPath::Auto)?;
     let reference = simulate(&model, &records, reference_path())?;
     for i in 0..records.len() {
-        let (a, b) = (model.effect(default.state(i)), model.effect(reference.state(i)));
+        let (a, b) = (
+            model.effect(default.state(i)),
+            model.effect(reference.state(i)),
+        );
         assert!((a - b).abs() < DEFAULT_PATH_TOL, "record {i}: {a} vs {b}");
     }
     Ok(())
@@ -182,7 +195,10 @@ fn transit_delay_keeps_the_area_and_adds_its_mean_transit_time() -> Result<(), E
         moment += dt * (t[i] * delayed[i] + t[i - 1] * delayed[i - 1]) / 2.0;
     }
     let expected_area = C0 / K;
-    assert!(((area - expected_area) / expected_area).abs() < MOMENT_RTOL, "area {area}");
+    assert!(
+        ((area - expected_area) / expected_area).abs() < MOMENT_RTOL,
+        "area {area}"
+    );
     let mean_time = moment / area;
     let expected_mean = 1.0 / K + mtt;
     assert!(

@@ -2,7 +2,9 @@
 
 use pk_models::pd::friberg::docetaxel;
 use pk_models::pd::{Friberg, PkPd};
-use pk_models::{Absorption, CompartmentModel, Disposition, Dose, Error, Record, SolutionPath, simulate};
+use pk_models::{
+    Absorption, CompartmentModel, Disposition, Dose, Error, Record, SolutionPath, simulate,
+};
 
 use super::common::{observations, reference_path, times};
 
@@ -59,11 +61,15 @@ fn docetaxel_nadir_and_recovery() -> Result<(), Error> {
     records.extend(observations(0.0, 28.0 * 24.0, 1.0));
     let t = times(&records);
     let values = anc(&model, &records, SolutionPath::Auto)?;
-    let (i_nadir, nadir) = values
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f64::INFINITY), |best, (i, v)| if v < best.1 { (i, v) } else { best });
+    let (i_nadir, nadir) =
+        values
+            .iter()
+            .copied()
+            .enumerate()
+            .fold(
+                (0, f64::INFINITY),
+                |best, (i, v)| if v < best.1 { (i, v) } else { best },
+            );
     let at_hour = |h: f64| values[t.iter().rposition(|&x| x == h).unwrap_or(0)];
     let t_nadir = t[i_nadir];
     // Where the nadir must fall, from the model's physiology: the drug acts during the first hours
@@ -81,7 +87,10 @@ fn docetaxel_nadir_and_recovery() -> Result<(), Error> {
     );
     // A full 100 mg/m² dose causes marked neutropenia (Friberg 2002, Fig. 3: most patients reach
     // grade 3–4): the typical nadir is below half the baseline count.
-    assert!(nadir > 0.0 && nadir < 0.5 * docetaxel::CIRC0, "nadir {nadir}");
+    assert!(
+        nadir > 0.0 && nadir < 0.5 * docetaxel::CIRC0,
+        "nadir {nadir}"
+    );
     // Recovery: back above 80% of Circ0 by day 21 (the model rebounds, as patients do, because
     // the feedback still drives proliferation), and within 10% of Circ0 by day 28.
     let day21 = at_hour(21.0 * 24.0);
@@ -99,6 +108,9 @@ fn docetaxel_nadir_and_recovery() -> Result<(), Error> {
         .zip(&reference)
         .map(|(a, b)| ((a - b) / b).abs())
         .fold(0.0, f64::max);
-    assert!(worst < DEFAULT_PATH_RTOL, "largest relative difference {worst:e}");
+    assert!(
+        worst < DEFAULT_PATH_RTOL,
+        "largest relative difference {worst:e}"
+    );
     Ok(())
 }

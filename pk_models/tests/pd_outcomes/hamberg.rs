@@ -53,7 +53,11 @@ fn dose_for_target(cl: f64, ec50: f64) -> Result<f64, Error> {
 #[test]
 fn without_drug_inr_stays_at_base() -> Result<(), Error> {
     let model = warfarin(published::CL_CYP2C9_1_1, published::EC50_VKORC1_GA)?;
-    let states = simulate(&model, &observations(0.0, 90.0 * 24.0, 24.0), SolutionPath::Auto)?;
+    let states = simulate(
+        &model,
+        &observations(0.0, 90.0 * 24.0, 24.0),
+        SolutionPath::Auto,
+    )?;
     for inr in model.effect_series(&states) {
         // A_i = 1 is an exact fixed point without drug, so INR = BASE exactly.
         assert_eq!(inr, published::BASE_INR);
@@ -144,7 +148,10 @@ fn genotype_dose_search_is_monotone() -> Result<(), Error> {
     .iter()
     .map(|&ec50| dose_for_target(published::CL_CYP2C9_1_1, ec50))
     .collect::<Result<_, _>>()?;
-    assert!(by_ec50[0] > by_ec50[1] && by_ec50[1] > by_ec50[2], "{by_ec50:?}");
+    assert!(
+        by_ec50[0] > by_ec50[1] && by_ec50[1] > by_ec50[2],
+        "{by_ec50:?}"
+    );
     // Clinical maintenance doses of warfarin lie between about 2 and 10 mg/day for these
     // genotypes (e.g. IWPC, N Engl J Med 2009;360:753–764); the typical model patients fall there.
     for dose in by_ec50.iter().chain(&by_cl[..2]) {

@@ -17,9 +17,16 @@ const ALL: [Turnover; 4] = [
 
 /// KIN 20 units/h, KOUT 0.2/h (R0 = 100), on a one-compartment IV model (CL 5 L/h, V 50 L).
 fn model(turnover: Turnover) -> Result<PkPd<IndirectResponse>, Error> {
-    let pk = CompartmentModel::new(Disposition::One { cl: 5.0, v: 50.0 }, Absorption::None, None)?;
+    let pk = CompartmentModel::new(
+        Disposition::One { cl: 5.0, v: 50.0 },
+        Absorption::None,
+        None,
+    )?;
     let action = DrugAction {
-        max: if matches!(turnover, Turnover::InhibitProduction | Turnover::InhibitLoss) {
+        max: if matches!(
+            turnover,
+            Turnover::InhibitProduction | Turnover::InhibitLoss
+        ) {
             0.8
         } else {
             3.0
@@ -27,7 +34,10 @@ fn model(turnover: Turnover) -> Result<PkPd<IndirectResponse>, Error> {
         c50: 1.5,
         hill: 1.0,
     };
-    Ok(PkPd::new(pk, IndirectResponse::new(20.0, 0.2, turnover, action)?))
+    Ok(PkPd::new(
+        pk,
+        IndirectResponse::new(20.0, 0.2, turnover, action)?,
+    ))
 }
 
 /// After 600 h at constant concentration the slowest response rate, KOUT·(1 − I) ≥ 0.2·(1 − 0.8·2/3.5)
@@ -48,7 +58,10 @@ fn constant_infusion_reaches_the_closed_form_steady_state() -> Result<(), Error>
         let r = m.effect(states.state(1));
         // R_ss = R0·(1 − I), R0/(1 − I), R0·(1 + S), R0/(1 + S), with I or S = max·C/(C50 + C).
         let r0 = 100.0;
-        let a = if matches!(turnover, Turnover::InhibitProduction | Turnover::InhibitLoss) {
+        let a = if matches!(
+            turnover,
+            Turnover::InhibitProduction | Turnover::InhibitLoss
+        ) {
             0.8 * css / (1.5 + css)
         } else {
             3.0 * css / (1.5 + css)
@@ -59,7 +72,10 @@ fn constant_infusion_reaches_the_closed_form_steady_state() -> Result<(), Error>
             Turnover::StimulateProduction => r0 * (1.0 + a),
             Turnover::StimulateLoss => r0 / (1.0 + a),
         };
-        assert!((r - expected).abs() < STEADY_STATE_TOL, "{turnover:?}: {r} vs {expected}");
+        assert!(
+            (r - expected).abs() < STEADY_STATE_TOL,
+            "{turnover:?}: {r} vs {expected}"
+        );
         assert!((m.pd().steady_state(css) - expected).abs() < 1e-12);
     }
     Ok(())
@@ -95,12 +111,18 @@ const SECOND_SOLVER_TOL: f64 = 1e-5;
 fn second_solver_agrees_during_the_transient() -> Result<(), Error> {
     for turnover in ALL {
         let m = model(turnover)?;
-        let mut records = vec![Record::dose(0.0, Dose::infusion(0, 300.0, 100.0).every(24.0, 3))];
+        let mut records = vec![Record::dose(
+            0.0,
+            Dose::infusion(0, 300.0, 100.0).every(24.0, 3),
+        )];
         records.extend(observations(0.5, 96.0, 0.5));
         let a = m.effect_series(&simulate(&m, &records, SolutionPath::Auto)?);
         let b = m.effect_series(&simulate(&m, &records, reference_path())?);
         for (x, y) in a.iter().zip(&b) {
-            assert!((x - y).abs() < SECOND_SOLVER_TOL, "{turnover:?}: {x} vs {y}");
+            assert!(
+                (x - y).abs() < SECOND_SOLVER_TOL,
+                "{turnover:?}: {x} vs {y}"
+            );
         }
     }
     Ok(())
