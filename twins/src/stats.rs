@@ -303,4 +303,20 @@ mod tests {
         assert!((ln_gamma(5.0) - 24f64.ln()).abs() < 1e-12);
         assert!((ln_gamma(0.5) - PI.sqrt().ln()).abs() < 1e-12);
     }
+
+    proptest::proptest! {
+        /// Φ⁻¹ inverts Φ: Φ(Φ⁻¹(p)) = p to within 1e-12 relative, over (1e-10, 1 − 1e-10).
+        #[test]
+        fn normal_quantile_is_the_inverse_of_the_cdf(p in 1e-10f64..(1.0 - 1e-10)) {
+            let x = normal_quantile(p);
+            proptest::prop_assert!((normal_cdf(x) - p).abs() <= 1e-12 * p.min(1.0 - p).max(1e-6));
+        }
+
+        /// The Student-t quantile inverts its CDF (bisection stops at 1e-12 in t).
+        #[test]
+        fn student_t_quantile_is_the_inverse_of_the_cdf(p in 0.001f64..0.999, nu in 1.0f64..500.0) {
+            let t = student_t_quantile(p, nu);
+            proptest::prop_assert!((student_t_cdf(t, nu) - p).abs() < 1e-9);
+        }
+    }
 }

@@ -245,3 +245,41 @@ fn empirical_covariates_resample_whole_rows() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn occasion_etas_have_the_occasion_covariance() -> Result<()> {
+    // Inter-occasion variability: one κ per occasion from its own Ω, independent of η.
+    let occasion_omega = vec![vec![0.04, 0.01], vec![0.01, 0.02]];
+    let effects = RandomEffects::try_from(RandomEffectsFile {
+        parameters: ["CL", "V"]
+            .iter()
+            .map(|n| RandomEffectFile {
+                name: n.to_string(),
+                transform: Default::default(),
+            })
+            .collect(),
+        omega: vec![vec![0.09, 0.0], vec![0.0, 0.09]],
+        occasion_omega: Some(occasion_omega.clone()),
+    })?;
+    const OCCASIONS: usize = 4;
+    let mut rows = Vec::with_capacity(N as usize);
+    for twin in 0..N / OCCASIONS as u32 {
+        let kappas = effects.sample_occasions(OCCASIONS, &mut key(twin).stream(Purpose::Occasion));
+        assert_eq!(kappas.len(), OCCASIONS);
+        rows.extend(kappas);
+    }
+    let (_, cov) = mean_and_covariance(&rows);
+    let n = rows.len() as f64;
+    for i in 0..2 {
+        for j in 0..2 {
+            let o = &occasion_omega;
+            let se = ((o[i][i] * o[j][j] + o[i][j].powi(2)) / n).sqrt();
+            assert!(
+                (cov[i][j] - o[i][j]).abs() < STANDARD_ERRORS * se,
+                "cov[{i}][{j}] = {}",
+                cov[i][j]
+            );
+        }
+    }
+    Ok(())
+}

@@ -146,4 +146,33 @@ mod tests {
         let err = CovariateSeries::new(vec![(1.0, 1.0), (1.0, 2.0)], Carry::LastForward);
         assert!(matches!(err, Err(Error::InvalidValue { .. })));
     }
+
+    proptest::proptest! {
+        /// Both carry rules agree with a plain linear scan of the observations.
+        #[test]
+        fn carry_rules_match_a_linear_scan(
+            gaps in proptest::collection::vec(0.1f64..10.0, 1..8),
+            t in -5.0f64..80.0,
+        ) {
+            let mut time = 0.0;
+            let points: Vec<(f64, f64)> = gaps
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    time += g;
+                    (time, i as f64)
+                })
+                .collect();
+            let locf = CovariateSeries::new(points.clone(), Carry::LastForward)?;
+            let nocb = locf.clone().with_carry(Carry::NextBackward);
+            let last_before = points.iter().rev().find(|(ti, _)| *ti <= t).unwrap_or(&points[0]).1;
+            let first_after = points
+                .iter()
+                .find(|(ti, _)| *ti >= t)
+                .unwrap_or(&points[points.len() - 1])
+                .1;
+            proptest::prop_assert_eq!(locf.value_at(t), last_before);
+            proptest::prop_assert_eq!(nocb.value_at(t), first_after);
+        }
+    }
 }

@@ -144,4 +144,24 @@ mod tests {
         ));
         Ok(())
     }
+
+    #[test]
+    fn every_allele_pair_round_trips_through_text() -> Result<()> {
+        // Exhaustive over every shipped gene: display, parse back, same diplotype; and
+        // the reversed order reads the same.
+        let genes = GeneCatalogue::shipped()?;
+        for gene in genes.genes() {
+            let n = gene.alleles().len();
+            for a in 0..n {
+                for b in 0..n {
+                    let d = Diplotype::from_indices(gene, a, b)?;
+                    let text = d.to_string();
+                    assert_eq!(Diplotype::parse(gene, &text)?, d, "{} {text}", gene.name());
+                    let [x, y] = d.allele_names();
+                    assert_eq!(Diplotype::parse(gene, &format!("{y}/{x}"))?, d);
+                }
+            }
+        }
+        Ok(())
+    }
 }

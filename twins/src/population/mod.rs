@@ -7,6 +7,7 @@
 mod description;
 mod distribution;
 mod empirical;
+mod record;
 mod sampler;
 
 pub use description::{
@@ -14,4 +15,5 @@ pub use description::{
 };
 pub use distribution::{Distribution, TruncationMethod};
 pub use empirical::EmpiricalTable;
+pub use record::PatientRecord;
 pub use sampler::{MAX_REJECTION_TRIES, Patient, sample_population};
