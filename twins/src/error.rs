@@ -234,6 +234,34 @@ pub enum Error {
         #[from]
         source: pk_models::Error,
     },
+    /// A problem updating, forecasting or storing one twin (or one dataset ID): names it.
+    #[error("twin {twin}: {problem}")]
+    Twin {
+        /// The twin's identifier (or the dataset's ID).
+        twin: String,
+        /// What went wrong.
+        problem: Box<Error>,
+    },
+    /// A twin file was written by a format version this build does not read.
+    #[error("{}: twin file format_version {found}, this build reads {supported}", path.display())]
+    FormatVersion {
+        /// The twin file.
+        path: PathBuf,
+        /// The version in the file.
+        found: u32,
+        /// The version this build reads.
+        supported: u32,
+    },
+    /// The model file a twin refers to has changed since the twin was made.
+    #[error("model {} has SHA-256 {found}, but the twin was made with {recorded}", path.display())]
+    ModelChanged {
+        /// The model file.
+        path: PathBuf,
+        /// The hash recorded in the twin.
+        recorded: String,
+        /// The hash of the file now.
+        found: String,
+    },
 }
 
 impl Error {

@@ -148,6 +148,7 @@ fn learned_model_round_trips_and_predicts_the_same() -> Result<()> {
     model.save(&path)?;
     let loaded = LearnedModel::load(&path)?;
     assert_eq!(loaded, model);
+    assert!(loaded.to_string().contains("*1/*3"), "{loaded}");
     let values = FeatureValues::from([
         ("CYP2C9".to_string(), FeatureValue::Text("*1/*3".into())),
         ("SEX".to_string(), FeatureValue::Text("F".into())),

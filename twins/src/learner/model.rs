@@ -58,6 +58,17 @@ impl Default for TrainingConfig {
     }
 }
 
+impl TrainingConfig {
+    /// The default settings for `target` and `features` (one-hot genotypes, 5 folds).
+    pub fn new(target: &str, features: &[&str]) -> TrainingConfig {
+        TrainingConfig {
+            target: target.to_string(),
+            features: features.iter().map(|f| f.to_string()).collect(),
+            ..TrainingConfig::default()
+        }
+    }
+}
+
 /// A prediction of log(parameter): Student-t predictive distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
@@ -316,3 +327,28 @@ impl LearnedModel {
 
 /// The training design (X with intercept, y = log target), for cross-validation.
 pub struct DesignParts(pub(crate) Design);
+
+impl std::fmt::Display for LearnedModel {
+    /// The effects table (as in the report, without cross-validation) and the residual scale.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.effects() {
+            Ok(effects) => {
+                let report = super::LearnReport {
+                    target: self.target.clone(),
+                    effects,
+                    cv: None,
+                };
+                write!(f, "{report}")?;
+            }
+            Err(e) => writeln!(f, "(effects unavailable: {e})")?,
+        }
+        let p = &self.posterior;
+        writeln!(
+            f,
+            "{} observations; residual SD of log({}) ≈ {:.4}",
+            self.observations,
+            self.target,
+            (p.scale / p.shape).sqrt()
+        )
+    }
+}
