@@ -3,7 +3,9 @@
 //! Errors carry structured fields. Problems found while reading a file are
 //! wrapped in [`Error::InFile`], which names the file and, where it is known,
 //! the RON line and column, so every message reads
-//! `path:line:column: problem`.
+//! `path:line:column: problem`. Because [`Error::InFile`] shows its problem inline
+//! (rather than as a `source`), the RON, CSV and JSON variants, which mostly appear
+//! inside it, show their library's message inline too.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -64,19 +66,19 @@ pub enum Error {
         source: ron::error::Error,
     },
     /// Serialising a value to RON failed.
-    #[error("cannot serialise to RON")]
+    #[error("cannot serialise to RON: {source}")]
     RonWrite {
         /// RON's own error.
         source: ron::error::Error,
     },
     /// Serialising a value to JSON failed.
-    #[error("cannot serialise to JSON")]
+    #[error("cannot serialise to JSON: {source}")]
     Json {
         /// serde_json's own error.
         source: serde_json::Error,
     },
     /// A CSV file could not be read.
-    #[error("CSV error")]
+    #[error("CSV: {source}")]
     Csv {
         /// The csv crate's error (it carries the record position).
         source: csv::Error,
