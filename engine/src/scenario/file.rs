@@ -247,6 +247,10 @@ pub struct OutcomeFile {
     pub name: String,
     /// The model output it reads (e.g. `CP`, `INR`).
     pub output: String,
+    /// The unit the definition's levels and targets are written in; when given, it must be the
+    /// model output's unit (a guard against a target in mg/L on an output in µg/L).
+    #[serde(default)]
+    pub unit: Option<String>,
     /// The definition.
     pub definition: Outcome,
     /// Evaluate on the observations (visits, with residual error) instead of the true trajectory.

@@ -228,6 +228,18 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
                     ),
                 )
             })?;
+        if let Some(unit) = &o.unit
+            && unit != &output_units[output]
+        {
+            return Err(c.err(
+                field("unit"),
+                Some(&anchor),
+                format!(
+                    "output `{}` is in {}, but the outcome is written in {unit}",
+                    o.output, output_units[output]
+                ),
+            ));
+        }
         if o.observed && visits.is_empty() {
             return Err(c.err(
                 field("observed"),
