@@ -1,0 +1,272 @@
+//! A catalogue of scenario mistakes: each must fail `twinsim validate` (and `twinsim run`) with
+//! its own error, naming the file, the field and, where it can be found, the line.
+
+use std::path::Path;
+
+use twinsim_tests::{project_file, twinsim};
+
+/// A valid scenario that every mistake below starts from.
+const BASE: &str = r#"(
+    name: "catalogue base",
+    model: "iv_model.ron",
+    population: "population.ron",
+    twins_per_arm: 10,
+    seed: 1,
+    duration_h: 48.0,
+    record_every_h: 1.0,
+    arms: [
+        (name: "fixed", regimen: (dose: Fixed(mg: 100.0), every_h: 12.0, doses: 4)),
+        (
+            name: "adjusted",
+            regimen: (dose: Fixed(mg: 100.0), infusion_h: 1.0, every_h: 12.0, doses: 4),
+            rules: [AfterEvent(outcome: "toxic", hold_doses: 1, reduce_by: 0.25)],
+        ),
+    ],
+    visits: (every_h: 12.0),
+    outcomes: [
+        (name: "auc", output: "CP", unit: "mg/L", definition: exposure(auc(from: 0.0, to: 24.0))),
+        (name: "toxic", output: "CP", definition: threshold((level: 5.0, direction: above, sustain: 0.0))),
+    ],
+    analysis: (comparisons: [(outcome: "auc", control: "fixed", treatment: "adjusted")]),
+)
+"#;
+
+/// One mistake: the text to replace, its replacement, and what the error must say.
+struct Mistake {
+    what: &'static str,
+    from: &'static str,
+    to: &'static str,
+    says: &'static [&'static str],
+}
+
+const CATALOGUE: &[Mistake] = &[
+    Mistake {
+        what: "unknown field",
+        from: "seed: 1,",
+        to: "seed: 1, colour: \"red\",",
+        says: &["colour", ":6:"],
+    },
+    Mistake {
+        what: "missing model file",
+        from: "\"iv_model.ron\"",
+        to: "\"no_such_model.ron\"",
+        says: &["model", "does not exist", ":3:"],
+    },
+    Mistake {
+        what: "missing population file",
+        from: "\"population.ron\"",
+        to: "\"nobody.ron\"",
+        says: &["population", "does not exist"],
+    },
+    Mistake {
+        what: "unit mismatch",
+        from: "unit: \"mg/L\"",
+        to: "unit: \"ug/L\"",
+        says: &["outcomes[0].unit", "mg/L", "ug/L"],
+    },
+    Mistake {
+        what: "arm with no doses",
+        from: "every_h: 12.0, doses: 4)),",
+        to: "every_h: 12.0, doses: 0)),",
+        says: &["arms[0].regimen.doses", "at least one dose", ":10:"],
+    },
+    Mistake {
+        what: "rule on a missing outcome",
+        from: "outcome: \"toxic\", hold",
+        to: "outcome: \"bleeding\", hold",
+        says: &["arms[1].rules[0].outcome", "bleeding", ":14:"],
+    },
+    Mistake {
+        what: "negative interval",
+        from: "infusion_h: 1.0, every_h: 12.0",
+        to: "infusion_h: 1.0, every_h: -12.0",
+        says: &["arms[1].regimen.every_h", "> 0", ":13:"],
+    },
+    Mistake {
+        what: "zero infusion time",
+        from: "infusion_h: 1.0",
+        to: "infusion_h: 0.0",
+        says: &["arms[1].regimen.infusion_h"],
+    },
+    Mistake {
+        what: "negative dose",
+        from: "Fixed(mg: 100.0), every_h",
+        to: "Fixed(mg: -100.0), every_h",
+        says: &["arms[0].regimen.dose.mg", "mg"],
+    },
+    Mistake {
+        what: "duplicate arm",
+        from: "name: \"adjusted\"",
+        to: "name: \"fixed\"",
+        says: &["arms[1].name", "twice"],
+    },
+    Mistake {
+        what: "no twins",
+        from: "twins_per_arm: 10,",
+        to: "twins_per_arm: 0,",
+        says: &["twins_per_arm", ":5:"],
+    },
+    Mistake {
+        what: "zero record interval",
+        from: "record_every_h: 1.0,",
+        to: "record_every_h: 0.0,",
+        says: &["record_every_h", ":8:"],
+    },
+    Mistake {
+        what: "outcome on a missing output",
+        from: "(name: \"auc\", output: \"CP\"",
+        to: "(name: \"auc\", output: \"INR\"",
+        says: &["outcomes[0].output", "INR", ":19:"],
+    },
+    Mistake {
+        what: "outcome window past the follow-up",
+        from: "auc(from: 0.0, to: 24.0)",
+        to: "auc(from: 0.0, to: 96.0)",
+        says: &["outcomes[0].definition", "follow-up"],
+    },
+    Mistake {
+        what: "rule triggered by a non-event outcome",
+        from: "outcome: \"toxic\", hold",
+        to: "outcome: \"auc\", hold",
+        says: &["arms[1].rules[0].outcome", "threshold"],
+    },
+    Mistake {
+        what: "comparison with a missing arm",
+        from: "treatment: \"adjusted\"",
+        to: "treatment: \"placebo\"",
+        says: &["analysis.comparisons[0].treatment", "placebo"],
+    },
+    Mistake {
+        what: "comparison of a missing outcome",
+        from: "(outcome: \"auc\", control",
+        to: "(outcome: \"AUC\", control",
+        says: &["analysis.comparisons[0].outcome", "AUC"],
+    },
+    Mistake {
+        what: "interim fraction out of range",
+        from: "treatment: \"adjusted\")]",
+        to: "treatment: \"adjusted\")], interim: (fraction: 1.5, futility_z: 0.0, efficacy_z: 3.0)",
+        says: &["analysis.interim.fraction", "1.5"],
+    },
+    Mistake {
+        what: "unknown compartment",
+        from: "(dose: Fixed(mg: 100.0), every_h: 12.0",
+        to: "(dose: Fixed(mg: 100.0), compartment: \"depot\", every_h: 12.0",
+        says: &["arms[0].regimen.compartment", "depot"],
+    },
+    Mistake {
+        what: "dose by phenotype of a gene not genotyped",
+        from: "(dose: Fixed(mg: 100.0), every_h: 12.0",
+        to: "(dose: ByPhenotype(gene: \"CYP2D6\", mg: {}, default_mg: 50.0), every_h: 12.0",
+        says: &["arms[0].regimen.dose.gene", "CYP2D6"],
+    },
+    Mistake {
+        what: "rule without visits",
+        from: "visits: (every_h: 12.0),",
+        to: "",
+        says: &["arms[1].rules[0]", "visits"],
+    },
+    // The missing comma is seen where the next field starts.
+    Mistake {
+        what: "malformed RON",
+        from: "seed: 1,",
+        to: "seed: 1",
+        says: &["(syntax)", "comma", ":7:"],
+    },
+    Mistake {
+        what: "wrong type",
+        from: "seed: 1,",
+        to: "seed: \"one\",",
+        says: &["(syntax)", ":6:"],
+    },
+];
+
+fn validate(dir: &Path, text: &str) -> (bool, String) {
+    let path = dir.join("scenario.ron");
+    std::fs::write(&path, text).expect("write the scenario");
+    let out = twinsim()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("twinsim runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A folder holding the test model and population beside the scenario under test.
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for file in ["iv_model.ron", "population.ron"] {
+        std::fs::copy(
+            project_file(&format!("tests/scenarios/{file}")),
+            dir.path().join(file),
+        )
+        .expect("copy");
+    }
+    dir
+}
+
+#[test]
+fn the_base_scenario_is_valid() {
+    let dir = workspace();
+    let (ok, err) = validate(dir.path(), BASE);
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn every_catalogued_mistake_gets_its_own_error() {
+    assert!(CATALOGUE.len() >= 15);
+    let dir = workspace();
+    let mut messages = std::collections::BTreeSet::new();
+    for m in CATALOGUE {
+        assert!(
+            BASE.contains(m.from),
+            "{}: the base has no `{}`",
+            m.what,
+            m.from
+        );
+        let text = BASE.replacen(m.from, m.to, 1);
+        let (ok, err) = validate(dir.path(), &text);
+        assert!(!ok, "{}: accepted", m.what);
+        assert!(
+            err.contains("scenario.ron"),
+            "{}: the error does not name the file: {err}",
+            m.what
+        );
+        for needle in m.says {
+            assert!(
+                err.contains(needle),
+                "{}: expected `{needle}` in: {err}",
+                m.what
+            );
+        }
+        messages.insert(err);
+    }
+    assert_eq!(
+        messages.len(),
+        CATALOGUE.len(),
+        "two mistakes gave the same message"
+    );
+}
+
+#[test]
+fn run_refuses_a_bad_scenario_and_writes_nothing() {
+    let dir = workspace();
+    let path = dir.path().join("scenario.ron");
+    std::fs::write(&path, BASE.replacen("doses: 4)),", "doses: 0)),", 1)).expect("write");
+    let out_dir = dir.path().join("out");
+    let out = twinsim()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .expect("twinsim runs");
+    assert!(!out.status.success());
+    assert!(
+        !out_dir.exists(),
+        "a failed validation must not create outputs"
+    );
+}
