@@ -388,3 +388,23 @@ fn model_file_with_wrong_posterior_size_names_position() -> Result<()> {
     assert!(matches!(problem, Error::Inconsistent { .. }), "{err}");
     Ok(())
 }
+
+#[test]
+fn effect_table_with_unknown_gene_or_allele_names_file_and_line() -> Result<()> {
+    let dir = tempdir()?;
+    let genes = GeneCatalogue::shipped()?;
+    let text = "(\n    target: \"CL\",\n    gene: \"CYP2C99\",\n    rows: [],\n)";
+    let path = write(dir.path(), "gene.ron", text)?;
+    let err = EffectTable::from_ron_path(&path, &genes).expect_err("no such gene");
+    let (file, position, problem) = located(&err);
+    assert!(file.ends_with("gene.ron"));
+    assert_eq!(position.map(|p| p.line), Some(3));
+    assert!(matches!(problem, Error::UnknownGene { gene } if gene == "CYP2C99"));
+    let text = "(\n    target: \"CL\",\n    gene: \"CYP2C9\",\n    rows: [\n        (diplotype: \"*1/*1\", mean_log: 1.0, sd_log: 0.2),\n        (diplotype: \"*1/*42\", mean_log: 0.8, sd_log: 0.2),\n    ],\n)";
+    let path = write(dir.path(), "allele.ron", text)?;
+    let err = EffectTable::from_ron_path(&path, &genes).expect_err("no *42");
+    let (_, position, problem) = located(&err);
+    assert_eq!(position.map(|p| p.line), Some(6));
+    assert!(matches!(problem, Error::UnknownAllele { allele, .. } if allele == "*42"));
+    Ok(())
+}

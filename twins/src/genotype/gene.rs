@@ -127,6 +127,16 @@ impl Gene {
         let gene = file.gene.clone();
         let inconsistent =
             |what: String, key: &str| (Error::Inconsistent { what }, Some(key.to_string()));
+        // Diplotypes store allele indices as u16 (to keep a patient's genotypes small).
+        if file.alleles.is_empty() || file.alleles.len() > usize::from(u16::MAX) {
+            return Err(inconsistent(
+                format!(
+                    "{gene}: {} alleles (1 to 65535 allowed)",
+                    file.alleles.len()
+                ),
+                "alleles",
+            ));
+        }
         let mut alleles = Vec::with_capacity(file.alleles.len());
         for a in &file.alleles {
             if alleles.iter().any(|b: &Allele| b.name == a.name) {
