@@ -58,7 +58,11 @@ impl ObservedValue {
                     return None;
                 }
                 let z = y.ln() - f.ln();
-                Some((z * z / s2 + s2.ln(), -2.0 * z / (s2 * f), 2.0 / (s2 * f * f)))
+                Some((
+                    z * z / s2 + s2.ln(),
+                    -2.0 * z / (s2 * f),
+                    2.0 / (s2 * f * f),
+                ))
             }
             (ResidualError::Exponential { sd_log }, Measurement::BelowLimit { lloq }) => {
                 if f <= 0.0 || lloq <= 0.0 || sd_log <= 0.0 {
@@ -113,7 +117,9 @@ fn censored(z: f64, dz: f64) -> (f64, f64, f64) {
 fn variance_slope(error: ResidualError, f: f64) -> f64 {
     match error {
         ResidualError::Additive { .. } => 0.0,
-        ResidualError::Proportional { cv } | ResidualError::Combined { cv, .. } => 2.0 * cv * cv * f,
+        ResidualError::Proportional { cv } | ResidualError::Combined { cv, .. } => {
+            2.0 * cv * cv * f
+        }
         ResidualError::Exponential { sd_log } => {
             let s2 = sd_log * sd_log;
             2.0 * f * s2.exp() * s2.exp_m1()
@@ -346,6 +352,9 @@ mod tests {
             error: ResidualError::Additive { sd: 0.01 },
         };
         let (t, dt, _) = o.term(5.0).expect("finite");
-        assert!(t.is_finite() && t > 1e4 && dt.is_finite() && dt > 0.0, "{t} {dt}");
+        assert!(
+            t.is_finite() && t > 1e4 && dt.is_finite() && dt > 0.0,
+            "{t} {dt}"
+        );
     }
 }

@@ -62,15 +62,18 @@ fn objective(l: &Linear) -> Result<Objective<FnPredictor<impl Fn(&[f64], &mut [f
         let f = &a + &b * DVector::from_column_slice(eta);
         out.copy_from_slice(f.as_slice());
     });
-    let observations = l
-        .y
-        .iter()
-        .map(|&y| ObservedValue {
-            measurement: Measurement::Value(y),
-            error: ResidualError::Additive { sd: l.sigma },
-        })
-        .collect();
-    Objective::new(predictor, observations, &Covariance::new("omega", l.omega.clone())?)
+    let observations =
+        l.y.iter()
+            .map(|&y| ObservedValue {
+                measurement: Measurement::Value(y),
+                error: ResidualError::Additive { sd: l.sigma },
+            })
+            .collect();
+    Objective::new(
+        predictor,
+        observations,
+        &Covariance::new("omega", l.omega.clone())?,
+    )
 }
 
 #[test]
@@ -81,7 +84,12 @@ fn map_and_laplace_covariance_equal_the_closed_form_posterior() -> Result<()> {
     assert!(map.converged);
     for i in 0..3 {
         let sd = c[(i, i)].sqrt();
-        assert!((map.eta[i] - m[i]).abs() < MODE_TOLERANCE * sd, "eta[{i}]: {} vs {}", map.eta[i], m[i]);
+        assert!(
+            (map.eta[i] - m[i]).abs() < MODE_TOLERANCE * sd,
+            "eta[{i}]: {} vs {}",
+            map.eta[i],
+            m[i]
+        );
         for j in 0..3 {
             let scale = (c[(i, i)] * c[(j, j)]).sqrt();
             assert!(
@@ -111,7 +119,10 @@ fn importance_sampling_mean_and_variance_match_within_sampling_error() -> Result
         effective_sample_size: ess,
     } = sample.method
     else {
-        panic!("a normal posterior with a t proposal should not need MH: {:?}", sample.method);
+        panic!(
+            "a normal posterior with a t proposal should not need MH: {:?}",
+            sample.method
+        );
     };
     // t(5) scaled 1.2 against a normal: weights are bounded, ESS stays high.
     assert!(ess > 0.5 * settings.proposals as f64, "ESS {ess}");
@@ -121,8 +132,17 @@ fn importance_sampling_mean_and_variance_match_within_sampling_error() -> Result
         let var = c[(i, i)];
         let se_mean = (var / ess).sqrt();
         let se_var = (2.0 / ess).sqrt() * var;
-        assert!((mean[i] - m[i]).abs() < MONTE_CARLO_SE * se_mean, "mean[{i}] {} vs {}", mean[i], m[i]);
-        assert!((cov[(i, i)] - var).abs() < MONTE_CARLO_SE * se_var, "var[{i}] {} vs {var}", cov[(i, i)]);
+        assert!(
+            (mean[i] - m[i]).abs() < MONTE_CARLO_SE * se_mean,
+            "mean[{i}] {} vs {}",
+            mean[i],
+            m[i]
+        );
+        assert!(
+            (cov[(i, i)] - var).abs() < MONTE_CARLO_SE * se_var,
+            "var[{i}] {} vs {var}",
+            cov[(i, i)]
+        );
     }
     // The resampled draws carry the same posterior: their mean within the same bound (SIR adds
     // at most the resampling variance, var/N with N = 5,000 draws).
@@ -152,7 +172,10 @@ fn poor_weights_fall_back_to_metropolis_hastings_and_still_find_the_posterior() 
         thin: 10,
     };
     let sample = sample_posterior(&problem, &map, &settings, &mut stream_from_seed(5))?;
-    let PosteriorMethod::MetropolisHastings { acceptance_rate, .. } = sample.method else {
+    let PosteriorMethod::MetropolisHastings {
+        acceptance_rate, ..
+    } = sample.method
+    else {
         panic!("expected the MH fallback, got {:?}", sample.method);
     };
     // Roberts, Gelman & Gilks' scale gives ~0.23–0.44 acceptance in 1–3 dimensions.
@@ -161,7 +184,12 @@ fn poor_weights_fall_back_to_metropolis_hastings_and_still_find_the_posterior() 
     let mean = sample.mean();
     for i in 0..3 {
         let se = (c[(i, i)] / 1_000.0).sqrt();
-        assert!((mean[i] - m[i]).abs() < MONTE_CARLO_SE * se, "mean[{i}] {} vs {}", mean[i], m[i]);
+        assert!(
+            (mean[i] - m[i]).abs() < MONTE_CARLO_SE * se,
+            "mean[{i}] {} vs {}",
+            mean[i],
+            m[i]
+        );
     }
     Ok(())
 }
