@@ -342,8 +342,10 @@ impl<P: Propagate> Subject<P> {
                 self.reset();
                 self.state.copy_from_slice(&ss_state);
             } else {
-                for (x, s) in self.state.iter_mut().zip(&ss_state) {
-                    *x += s;
+                // SS = 2 adds the regimen's departure from the initial state (0 for amounts; for a
+                // PD state, its deviation from baseline), so a baseline is not counted twice.
+                for ((x, s), s0) in self.state.iter_mut().zip(&ss_state).zip(&self.initial) {
+                    *x += s - s0;
                 }
             }
             self.continue_virtual_doses(time, dose.compartment, delivery, lag, ii)?;

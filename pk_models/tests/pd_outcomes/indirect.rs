@@ -3,7 +3,7 @@
 use pk_models::pd::{DrugAction, IndirectResponse, PkPd, Turnover};
 use pk_models::{
     Absorption, CompartmentModel, Disposition, Dose, Error, Record, RecordKind, SolutionPath,
-    simulate,
+    SteadyState, simulate,
 };
 
 use super::common::{observations, reference_path};
@@ -124,6 +124,33 @@ fn second_solver_agrees_during_the_transient() -> Result<(), Error> {
                 "{turnover:?}: {x} vs {y}"
             );
         }
+    }
+    Ok(())
+}
+
+#[test]
+fn steady_state_dose_adds_to_baseline_once() -> Result<(), Error> {
+    // From the baseline, SS = 2 (add the regimen's steady state) must give the same state as
+    // SS = 1 (reset to it): the response's baseline R0 is counted once, not twice.
+    for turnover in ALL {
+        let m = model(turnover)?;
+        let regimen = |steady_state| Dose {
+            steady_state,
+            ..Dose::infusion(0, 100.0, 50.0).every(24.0, 0)
+        };
+        let reset = simulate(
+            &m,
+            &[Record::dose(0.0, regimen(SteadyState::Reset))],
+            reference_path(),
+        )?;
+        let added = simulate(
+            &m,
+            &[Record::dose(0.0, regimen(SteadyState::Add))],
+            reference_path(),
+        )?;
+        assert_eq!(reset.state(0), added.state(0), "{turnover:?}");
+        // And the steady state is not the baseline: the drug acts.
+        assert!((m.effect(reset.state(0)) - 100.0).abs() > 1.0);
     }
     Ok(())
 }
