@@ -197,6 +197,26 @@ pub enum RuleFile {
         #[serde(default)]
         max_mg: Option<f64>,
     },
+    /// Scale the dose to an AUC24 target estimated from the last two levels of one dosing
+    /// interval, by the Sawchuk–Zaske one-compartment method (vancomycin): k = ln(C1/C2)/(t2 − t1),
+    /// Cmax and Cmin back- and forward-extrapolated, AUC over the interval = infusion part
+    /// (trapezoid) + (Cmax − Cmin)/k; AUC24 = AUC_τ·24/τ; new dose = dose·target/AUC24.
+    ToTargetAuc {
+        /// The observed concentration output.
+        output: String,
+        /// AUC24 target (output unit × h).
+        target_auc24: f64,
+        /// Visit numbers (from 0) at which to adjust (the second level's visit); empty: every
+        /// visit with two levels in the same interval.
+        #[serde(default)]
+        at_visits: Vec<u32>,
+        /// Round new doses to this step (mg).
+        #[serde(default)]
+        round_mg: Option<f64>,
+        /// Largest dose (mg).
+        #[serde(default)]
+        max_mg: Option<f64>,
+    },
     /// After an adverse event (a threshold outcome seen at a visit): hold doses and reduce.
     AfterEvent {
         /// The outcome's name (a `threshold` outcome).

@@ -353,6 +353,27 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
                         max_mg: *max_mg,
                     }
                 }
+                RuleFile::ToTargetAuc {
+                    output,
+                    target_auc24,
+                    at_visits,
+                    round_mg,
+                    max_mg,
+                } => {
+                    c.positive(
+                        &format!("{field}.target_auc24"),
+                        Some(&anchor),
+                        *target_auc24,
+                        "the output's unit × h",
+                    )?;
+                    Rule::ToTargetAuc {
+                        output: output_of(output)?,
+                        target_auc24: *target_auc24,
+                        at_visits: at_visits.clone(),
+                        round_mg: *round_mg,
+                        max_mg: *max_mg,
+                    }
+                }
                 RuleFile::AfterEvent {
                     outcome,
                     hold_doses,
