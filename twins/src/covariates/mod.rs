@@ -26,7 +26,7 @@ mod time_varying;
 
 pub use body_size::BsaFormula;
 pub use renal::cockcroft_gault_ml_min;
-pub use time_varying::{Carry, CovariateSeries, Observation};
+pub use time_varying::{Carry, CovariateSeries, CovariateSeriesFile, Observation};
 
 use std::collections::BTreeSet;
 

@@ -39,9 +39,42 @@ pub struct Observation {
 /// # Ok::<(), twins::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "CovariateSeriesFile", into = "CovariateSeriesFile")]
 pub struct CovariateSeries {
     observations: Vec<Observation>,
     carry: Carry,
+}
+
+/// A covariate series as written in a file, validated into a [`CovariateSeries`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CovariateSeriesFile {
+    /// Observations, in increasing time.
+    pub observations: Vec<Observation>,
+    /// How to read between observations.
+    #[serde(default)]
+    pub carry: Carry,
+}
+
+impl TryFrom<CovariateSeriesFile> for CovariateSeries {
+    type Error = Error;
+    fn try_from(file: CovariateSeriesFile) -> Result<CovariateSeries> {
+        let points = file
+            .observations
+            .iter()
+            .map(|o| (o.time_h, o.value))
+            .collect();
+        CovariateSeries::new(points, file.carry)
+    }
+}
+
+impl From<CovariateSeries> for CovariateSeriesFile {
+    fn from(s: CovariateSeries) -> CovariateSeriesFile {
+        CovariateSeriesFile {
+            observations: s.observations,
+            carry: s.carry,
+        }
+    }
 }
 
 impl CovariateSeries {
@@ -139,6 +172,16 @@ mod tests {
             .collect();
         assert_eq!(got, [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
         Ok(())
+    }
+
+    #[test]
+    fn files_are_validated_on_load() {
+        let err = ron::from_str::<CovariateSeries>("(observations: [])");
+        assert!(err.is_err(), "an empty series must not load");
+        let err = ron::from_str::<CovariateSeries>(
+            "(observations: [(time_h: 2.0, value: 1.0), (time_h: 1.0, value: 2.0)])",
+        );
+        assert!(err.is_err(), "unsorted times must not load");
     }
 
     #[test]
