@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use twins::covariates::{Carry, CovariateSeries, Covariates, CovariatesInput};
+use twins::covariates::{Carry, CovariateSeries, Covariates, CovariatesInput, Sex};
 use twins::error::Position;
 use twins::genotype::{Gene, GeneCatalogue, GeneFile};
 use twins::io::{from_ron_str, to_ron_string};
@@ -155,7 +155,43 @@ fn learned_model_round_trips_and_predicts_the_same() -> Result<()> {
         ("WT".to_string(), FeatureValue::Number(70.0)),
     ]);
     assert_eq!(model.predict(&values)?, loaded.predict(&values)?);
+    // Through the trait, a patient with the same values gets the same prediction.
+    let genes = GeneCatalogue::shipped()?;
+    let patient = patient_with(&genes, &[("CYP2C9", "*3/*1")], Sex::Female, 70.0)?;
+    let via_trait = GenotypeEffectModel::predict(&loaded, &patient)?;
+    let direct = model.predict(&values)?;
+    assert_eq!(
+        (via_trait.mean_log, via_trait.var_log),
+        (direct.mean_log, direct.var_log)
+    );
     Ok(())
+}
+
+/// A patient with given diplotypes, sex and weight (kg), other covariates at their defaults.
+fn patient_with(
+    genes: &GeneCatalogue,
+    diplotypes: &[(&str, &str)],
+    sex: Sex,
+    weight_kg: f64,
+) -> Result<twins::Patient> {
+    Ok(twins::Patient {
+        key: twins::random::TwinKey {
+            scenario_seed: 0,
+            replicate: 0,
+            cohort: 0,
+            twin: 0,
+        },
+        covariates: Covariates::new(CovariatesInput {
+            sex,
+            weight_kg,
+            ..CovariatesInput::default()
+        })?,
+        genotypes: diplotypes
+            .iter()
+            .map(|(gene, text)| genes.parse_diplotype(gene, text))
+            .collect::<Result<_>>()?,
+        etas: Vec::new(),
+    })
 }
 
 #[test]
@@ -183,6 +219,18 @@ fn effect_tables_round_trip_from_ron_and_csv() -> Result<()> {
     )?;
     let from_csv = EffectTable::from_csv_path(&csv, "CL", "CYP2C19", &genes)?;
     assert_eq!(from_csv.file().rows.len(), 3);
+    // Both tables give a *1/*2 patient (written either way round) mean 1.3, variance 0.3².
+    let patient = patient_with(&genes, &[("CYP2C19", "*2/*1")], Sex::Male, 70.0)?;
+    for t in [&table, &from_csv] {
+        let effect = t.predict(&patient)?;
+        assert_eq!(effect.mean_log, 1.3);
+        assert!((effect.var_log - 0.09).abs() < 1e-15);
+    }
+    let other = patient_with(&genes, &[("CYP2C19", "*17/*17")], Sex::Male, 70.0)?;
+    assert!(matches!(
+        table.predict(&other),
+        Err(Error::UnseenLevel { .. })
+    ));
     Ok(())
 }
 
