@@ -94,8 +94,7 @@ impl EffectShape {
 ///
 /// The effect compartment holds a concentration (not an amount) and takes no drug mass from the
 /// central compartment. At constant C, Ce → C: the effect compartment only delays the effect.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DirectEffect {
     shape: EffectShape,
     /// Equilibration rate constant KE0 (1/h), or `None` for an effect on C itself.

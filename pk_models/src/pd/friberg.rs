@@ -71,8 +71,7 @@ impl FribergDrugEffect {
 }
 
 /// The Friberg 2002 myelosuppression model; output `ANC` = Circ (10⁹/L).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Friberg {
     circ0: f64,
     gamma: f64,

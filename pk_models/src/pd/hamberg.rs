@@ -151,8 +151,7 @@ impl HambergParameters {
 }
 
 /// The Hamberg 2007 INR model; output `INR`. Concentrations in mg/L (the coupling's default).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HambergInr {
     parameters: HambergParameters,
     chain1: TransitChain,

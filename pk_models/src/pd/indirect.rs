@@ -54,8 +54,7 @@ impl DrugAction {
 
 /// A turnover response R (response unit, e.g. mmHg or 10⁹/L): zero-order production KIN
 /// (response unit/h), first-order loss KOUT (1/h), baseline R0 = KIN/KOUT.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IndirectResponse {
     kin: f64,
     kout: f64,

@@ -6,6 +6,10 @@
 //! machinery serve PK and PD alike. The state vector is the PK slots, then the PD slots, then
 //! (optionally) the running AUC.
 //!
+//! Parameter types a scenario file names ([`EffectShape`], [`DrugAction`], [`Turnover`],
+//! [`FribergDrugEffect`], [`HambergParameters`]) are serde-able; the models themselves are only
+//! built through their validating constructors.
+//!
 //! | model | type | states | output |
 //! |---|---|---|---|
 //! | linear, Emax, sigmoid Emax on C or on an effect compartment | [`DirectEffect`] | 0 or `Ce` | `E` |

@@ -1,8 +1,6 @@
 //! Transit chains: `n` compartments in series, each passing its content on at ktr = n / MTT (1/h),
 //! a building block for delays (Sun and Jusko 1998; Friberg 2002; Hamberg 2007).
 
-use serde::{Deserialize, Serialize};
-
 use super::{PdModel, check_parameter};
 use crate::Error;
 
@@ -11,8 +9,7 @@ use crate::Error;
 /// In signal form: dA₁/dt = ktr·(input − A₁), dAᵢ/dt = ktr·(Aᵢ₋₁ − Aᵢ), ktr = n/MTT (1/h).
 /// At constant input every Aᵢ equals the input; the last compartment's response to a step is
 /// the Erlang(n, ktr) distribution function, with mean `mtt`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TransitChain {
     n: usize,
     mtt: f64,
@@ -65,8 +62,7 @@ impl TransitChain {
 }
 
 /// The concentration delayed through a transit chain: output `C_delayed` = Aₙ (concentration unit).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TransitDelay {
     /// The chain.
     pub chain: TransitChain,
