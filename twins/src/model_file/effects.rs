@@ -52,7 +52,7 @@ pub enum Effect {
         /// Coefficient, per covariate unit.
         coefficient: f64,
     },
-    /// × factors[level].
+    /// × `factors[level]`.
     Categorical {
         /// Covariate name (`SEX`, `ANCESTRY`, or a data column).
         covariate: String,
@@ -70,14 +70,14 @@ pub enum Effect {
         /// Factor at or above the threshold.
         above: f64,
     },
-    /// × factors[diplotype], e.g. `{"*1/*3": 0.6}`.
+    /// × `factors[diplotype]`, e.g. `{"*1/*3": 0.6}`.
     Diplotype {
         /// Gene name (`CYP2C9`).
         gene: String,
         /// Factor per diplotype; diplotypes not listed have factor 1.
         factors: BTreeMap<String, f64>,
     },
-    /// × factors[phenotype], e.g. `{"PoorMetabolizer": 0.3}`.
+    /// × `factors[phenotype]`, e.g. `{"PoorMetabolizer": 0.3}`.
     Phenotype {
         /// Gene name.
         gene: String,
