@@ -107,6 +107,32 @@ impl HazardEvent {
     }
 }
 
+impl HazardEvent {
+    /// The event time (h) from a series of the cumulative hazard H itself (e.g. the `H` slot of
+    /// [`CumulativeHazard`](crate::pd::CumulativeHazard)): the first time H(t) − H(`from`) reaches
+    /// `epsilon`, interpolating H linearly between samples (exact at the samples, which carry the
+    /// solver's integral). `None` when it is not reached within the series.
+    pub fn event_time_from_cumulative(
+        &self,
+        cumulative: Series<'_>,
+        epsilon: f64,
+    ) -> Result<Option<f64>, Error> {
+        if !(epsilon.is_finite() && epsilon > 0.0) {
+            return Err(Error::InvalidDraw {
+                outcome: "hazard event",
+                draw: "a standard-exponential draw > 0",
+                value: epsilon,
+            });
+        }
+        cumulative.check_window("hazard event (cumulative)", self.from, self.from)?;
+        let target = cumulative.at(self.from).unwrap_or(f64::NAN) + epsilon;
+        Ok(cumulative
+            .segments(self.from, cumulative.last_time())
+            .find(|s| s.y1 >= target)
+            .map(|s| s.crossing(target)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

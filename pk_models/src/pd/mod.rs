@@ -18,6 +18,7 @@
 //! | Friberg 2002 myelosuppression | [`Friberg`] | `Prol`, `Transit1..3`, `Circ` | `ANC` |
 //! | Hamberg 2007 warfarin INR | [`HambergInr`] | `A1..A6`, `A7` | `INR` |
 //! | no effect: only the AUC accumulator | [`NoEffect`] | none | `C` |
+//! | any of these plus its cumulative hazard h0·exp(β·E) | [`CumulativeHazard`] | inner + `H` | inner |
 //!
 //! ```
 //! use pk_models::pd::{DirectEffect, EffectShape, PkPd};
@@ -37,6 +38,7 @@ mod coupling;
 mod direct;
 pub mod friberg;
 pub mod hamberg;
+mod hazard;
 mod indirect;
 mod transit;
 
@@ -44,6 +46,7 @@ pub use coupling::{NoEffect, PkPd};
 pub use direct::{DirectEffect, EffectShape};
 pub use friberg::{Friberg, FribergDrugEffect};
 pub use hamberg::{HambergInr, HambergParameters};
+pub use hazard::CumulativeHazard;
 pub use indirect::{DrugAction, IndirectResponse, Turnover};
 pub use transit::{TransitChain, TransitDelay};
 
