@@ -204,9 +204,9 @@ pub fn dose_record(
     }
     let compartment = dose.cmt - 1;
     let rate = match dose.rate {
-        r if r == 0.0 => DoseRate::Bolus,
-        r if r == -1.0 => DoseRate::ModelledRate,
-        r if r == -2.0 => DoseRate::ModelledDuration,
+        0.0 => DoseRate::Bolus,
+        -1.0 => DoseRate::ModelledRate,
+        -2.0 => DoseRate::ModelledDuration,
         r => DoseRate::Rate(r),
     };
     let steady_state = match dose.steady_state {

@@ -155,7 +155,7 @@ pub fn sample_posterior<P: Predictor, R: Rng + ?Sized>(
         .l();
     let chi = settings
         .proposal_df
-        .map(|nu| ChiSquared::new(nu))
+        .map(ChiSquared::new)
         .transpose()
         .map_err(|_| Error::InvalidValue {
             name: "proposal_df".into(),
@@ -263,7 +263,7 @@ fn metropolis_hastings<P: Predictor, R: Rng + ?Sized>(
             current_o = o;
             accepted += 1;
         }
-        if step >= settings.burn_in && (step - settings.burn_in) % thin == 0 {
+        if step >= settings.burn_in && (step - settings.burn_in).is_multiple_of(thin) {
             points.push(current.clone());
         }
     }

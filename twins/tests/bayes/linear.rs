@@ -6,7 +6,7 @@
 use nalgebra::{DMatrix, DVector};
 use twins::Result;
 use twins::bayes::{
-    FnPredictor, MapSettings, Measurement, Objective, ObservedValue, PosteriorMethod,
+    MapSettings, Measurement, Objective, ObservedValue, PosteriorMethod, Predictor,
     SamplingSettings, estimate_map, sample_posterior,
 };
 use twins::random::stream_from_seed;
@@ -56,12 +56,31 @@ fn closed_form(l: &Linear) -> (DVector<f64>, DMatrix<f64>) {
     (m, c)
 }
 
-fn objective(l: &Linear) -> Result<Objective<FnPredictor<impl Fn(&[f64], &mut [f64])>>> {
-    let (a, b) = (l.a.clone(), l.b.clone());
-    let predictor = FnPredictor::new(3, 6, move |eta: &[f64], out: &mut [f64]| {
-        let f = &a + &b * DVector::from_column_slice(eta);
+/// f(η) = a + B·η, written out as a predictor (no closure types to name).
+struct LinearPredictor {
+    a: DVector<f64>,
+    b: DMatrix<f64>,
+}
+
+impl Predictor for LinearPredictor {
+    fn n_eta(&self) -> usize {
+        self.b.ncols()
+    }
+    fn n_observations(&self) -> usize {
+        self.b.nrows()
+    }
+    fn predict(&self, eta: &[f64], out: &mut [f64]) -> Result<()> {
+        let f = &self.a + &self.b * DVector::from_column_slice(eta);
         out.copy_from_slice(f.as_slice());
-    });
+        Ok(())
+    }
+}
+
+fn objective(l: &Linear) -> Result<Objective<LinearPredictor>> {
+    let predictor = LinearPredictor {
+        a: l.a.clone(),
+        b: l.b.clone(),
+    };
     let observations =
         l.y.iter()
             .map(|&y| ObservedValue {
