@@ -236,13 +236,6 @@ pub fn run(scenario: &Arc<Scenario>, options: &RunOptions) -> Result<Summary, Er
         comparisons: Vec::new(),
         escalation: Some(escalation),
     };
-    let json = serde_json::to_vec_pretty(&summary).map_err(|err| Error::Output {
-        path: options.out_dir.join("summary.json"),
-        source: Box::new(err),
-    })?;
-    let mut f = PartialFile::create(&options.out_dir.join("summary.json"), false)?;
-    f.write_bytes(&json)?;
-    writeln!(f)?;
-    f.finish()?;
+    crate::output::write_summary(&options.out_dir, &summary)?;
     Ok(summary)
 }

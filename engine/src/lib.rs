@@ -27,6 +27,7 @@ pub mod dosing;
 mod error;
 pub mod escalation;
 pub mod output;
+pub mod regression;
 pub mod run;
 pub mod scenario;
 

@@ -250,14 +250,7 @@ impl Merger {
             f.finish()?;
         }
         let summary = self.summary();
-        let json = serde_json::to_vec_pretty(&summary).map_err(|e| Error::Output {
-            path: out.join("summary.json"),
-            source: Box::new(e),
-        })?;
-        let mut f = PartialFile::create(&out.join("summary.json"), false)?;
-        f.write_bytes(&json)?;
-        writeln!(f)?;
-        f.finish()?;
+        crate::output::write_summary(out, &summary)?;
         Ok(summary)
     }
 
@@ -284,6 +277,7 @@ impl Merger {
                         kind: self.stats.kinds[k],
                         adverse: o.adverse,
                         result: summary::across_replicates(&per_arm(a, k, &self.stats.full)),
+                        mc_error: summary::mc_error(&per_arm(a, k, &self.stats.full)),
                     })
                     .collect(),
             })
@@ -334,23 +328,28 @@ impl Merger {
                     });
                     successes += u32::from(success);
                 }
-                let difference = if differences.len() == 1 {
-                    let (d, se) = differences[0];
-                    Interval {
-                        estimate: d.mean,
-                        lower: d.mean - 1.959_963_984_540_054 * se,
-                        upper: d.mean + 1.959_963_984_540_054 * se,
-                    }
+                let replicate_differences: Vec<Moments> = differences
+                    .iter()
+                    .map(|(d, _)| Moments {
+                        n: 1,
+                        mean: d.mean,
+                        m2: 0.0,
+                    })
+                    .collect();
+                let (difference, difference_mc_error) = if let [(d, se)] = differences[..] {
+                    let half = summary::Z_975 * se;
+                    (
+                        Interval {
+                            estimate: d.mean,
+                            lower: d.mean - half,
+                            upper: d.mean + half,
+                        },
+                        se,
+                    )
                 } else {
-                    summary::across_replicates(
-                        &differences
-                            .iter()
-                            .map(|(d, _)| Moments {
-                                n: 1,
-                                mean: d.mean,
-                                m2: 0.0,
-                            })
-                            .collect::<Vec<_>>(),
+                    (
+                        summary::across_replicates(&replicate_differences),
+                        summary::mc_error(&replicate_differences),
                     )
                 };
                 let n = f64::from(s.replicates);
@@ -359,6 +358,7 @@ impl Merger {
                     control: s.arms[c.control].name.clone(),
                     treatment: s.arms[c.treatment].name.clone(),
                     difference,
+                    difference_mc_error,
                     alpha: c.alpha,
                     power: f64::from(successes) / n,
                     stopped_for_futility: s
@@ -447,6 +447,8 @@ pub struct OutcomeSummary {
     /// Estimate and 95% interval.
     #[serde(flatten)]
     pub result: Interval,
+    /// Monte-Carlo standard error of the estimate.
+    pub mc_error: f64,
 }
 
 /// A comparison's result.
@@ -460,6 +462,8 @@ pub struct ComparisonSummary {
     pub treatment: String,
     /// Treatment − control, with its 95% interval.
     pub difference: Interval,
+    /// Monte-Carlo standard error of the difference.
+    pub difference_mc_error: f64,
     /// Significance level.
     pub alpha: f64,
     /// Fraction of replicates where the trial succeeds.

@@ -1,7 +1,10 @@
 //! The `twinsim` subcommands. Each lives in its own file; `run` dispatches.
 
+mod check;
+mod estimate;
 mod run;
 mod simulate;
+mod twin;
 
 use clap::{Parser, Subcommand};
 
@@ -19,10 +22,18 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario: every arm of every replicate trial; writes summary.json, timecourse.csv, twins.csv.
     Run(run::RunArgs),
+    /// Run a scenario and compare its results with expected ones (exit non-zero when a number moved).
+    Check(check::CheckArgs),
+    /// Compare two results files.
+    Diff(check::DiffArgs),
     /// Check a scenario file (and the model and population it names) without running it.
     Validate(run::ValidateArgs),
     /// Simulate every record of a NONMEM-format dataset with a model's typical parameters.
     Simulate(simulate::SimulateArgs),
+    /// MAP estimates of every ID's random effects: individual.csv and predictions.csv.
+    Estimate(estimate::EstimateArgs),
+    /// A durable twin that learns from levels: new, observe, forecast, dose.
+    Twin(twin::TwinArgs),
 }
 
 /// Runs a parsed command line.
@@ -31,5 +42,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Run(args) => run::run_command(&args),
         Command::Validate(args) => run::validate_command(&args),
+        Command::Estimate(args) => estimate::run(&args),
+        Command::Twin(args) => twin::run(&args),
+        Command::Check(args) => check::check_command(&args),
+        Command::Diff(args) => check::diff_command(&args),
     }
 }

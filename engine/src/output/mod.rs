@@ -92,3 +92,21 @@ pub fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
         text.into()
     }
 }
+
+/// Writes `value` as pretty JSON to `path`, atomically.
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), Error> {
+    let json = serde_json::to_vec_pretty(value).map_err(|e| output_error(path, e))?;
+    let mut f = PartialFile::create(path, false)?;
+    f.write_bytes(&json)?;
+    writeln!(f)?;
+    f.finish()
+}
+
+/// Writes a run's `summary.json` and its compact `results.json` (for `twinsim check`).
+pub fn write_summary(out: &Path, summary: &crate::run::Summary) -> Result<(), Error> {
+    write_json(&out.join("summary.json"), summary)?;
+    write_json(
+        &out.join("results.json"),
+        &crate::regression::Results::from_summary(summary),
+    )
+}

@@ -13,7 +13,7 @@ use serde::Serialize;
 use twins::stats::{normal_cdf, normal_quantile};
 
 /// Two-sided 95%: the normal quantile at 0.975.
-const Z_975: f64 = 1.959_963_984_540_054;
+pub const Z_975: f64 = 1.959_963_984_540_054;
 
 /// How an outcome is summarised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -129,6 +129,28 @@ pub fn across_replicates(replicates: &[Moments]) -> Interval {
                 lower: quantile(&estimates, 0.025),
                 upper: quantile(&estimates, 0.975),
             }
+        }
+    }
+}
+
+/// The Monte-Carlo standard error of [`across_replicates`]' estimate: the standard deviation of
+/// the replicate estimates over √R, or for one replicate the standard error over its twins.
+pub fn mc_error(replicates: &[Moments]) -> f64 {
+    let estimates: Vec<f64> = replicates
+        .iter()
+        .filter(|m| m.n > 0)
+        .map(|m| m.mean)
+        .collect();
+    match estimates.len() {
+        0 => f64::NAN,
+        1 => replicates
+            .iter()
+            .find(|m| m.n > 0)
+            .map_or(f64::NAN, Moments::standard_error),
+        n => {
+            let mut m = Moments::default();
+            estimates.iter().for_each(|&x| m.push(x));
+            (m.variance() / n as f64).sqrt()
         }
     }
 }

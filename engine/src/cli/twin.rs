@@ -1,0 +1,566 @@
+//! `twinsim twin ...`: a durable twin that learns from a patient's levels.
+//!
+//! ```text
+//! twinsim twin new      --model MODEL.ron --patient PATIENT.ron --out TWIN.json
+//! twinsim twin observe  TWIN.json DATA.csv
+//! twinsim twin forecast TWIN.json --dose 1000 --every 12 --doses 10 --infusion 1 --horizon 120
+//! twinsim twin dose     TWIN.json --outcome auc24 --day 2 --low 400 --high 600 \
+//!                       --doses 500,750,1000,1250 --every 12 --ae-trough-above 20 --ae-ceiling 0.1
+//! ```
+//!
+//! Times of a forecast or a dose search count hours from the regimen's start (`--start`, by
+//! default the time of the twin's last record). Forecasts and dose searches use the full
+//! posterior (`--draws`, importance sampling with a Metropolis–Hastings fallback) unless `--map`
+//! asks for the MAP point alone; the output says which was used.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use pk_models::outcomes::{Exposure, Outcome, TargetAttainment};
+use twins::bayes::{History, PatientData, SamplingSettings};
+use twins::dataset::Dataset;
+use twins::forecast::{
+    AdverseLimit, Basis, DoseSearch, ForecastSettings, NamedOutcome, QUANTILES, Regimen, forecast,
+    optimise_dose,
+};
+use twins::model_file::ModelSpec;
+use twins::random::stream_from_seed;
+use twins::store::TwinFile;
+
+/// Arguments of `twinsim twin`.
+#[derive(Debug, clap::Args)]
+pub struct TwinArgs {
+    /// What to do with the twin.
+    #[command(subcommand)]
+    pub command: TwinCommand,
+}
+
+/// The `twin` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum TwinCommand {
+    /// Make a twin of a patient for a model (no observations yet: its posterior is the prior).
+    New(NewArgs),
+    /// Add doses and levels from a NONMEM-format CSV and update the twin's posterior.
+    Observe(ObserveArgs),
+    /// Forecast the twin's levels and outcomes under a regimen.
+    Forecast(ForecastArgs),
+    /// Find the dose most likely to reach a target, under an adverse-event ceiling.
+    Dose(DoseArgs),
+}
+
+/// Arguments of `twinsim twin new`.
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// The model file (RON), with random effects and residual error.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The patient (RON): `(id: "P-1", numeric: {"WT": 70.0}, categories: {}, genotypes: {})`.
+    #[arg(long)]
+    pub patient: PathBuf,
+    /// Where to write the twin (JSON, owner-only).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The twin's identifier (default: the patient's `id`, else the file name).
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+/// Arguments of `twinsim twin observe`.
+#[derive(Debug, clap::Args)]
+pub struct ObserveArgs {
+    /// The twin file.
+    pub twin: PathBuf,
+    /// NONMEM-format CSV with this patient's doses (EVID 1) and levels (EVID 0, MDV 0); with
+    /// several IDs, the rows whose ID is the twin's.
+    pub data: PathBuf,
+    /// The model file, if not at the path the twin recorded (it must be the same model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+/// The regimen flags shared by `forecast` and `dose`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegimenArgs {
+    /// Hours of the first dose on the twin's clock (default: the twin's last record).
+    #[arg(long)]
+    pub start: Option<f64>,
+    /// Infusion duration (h); boluses without it.
+    #[arg(long)]
+    pub infusion: Option<f64>,
+    /// Dosed compartment (CMT, from 1).
+    #[arg(long, default_value_t = 1)]
+    pub cmt: usize,
+    /// Hours after the start to forecast.
+    #[arg(long, default_value_t = 72.0)]
+    pub horizon: f64,
+    /// Grid step (h).
+    #[arg(long, default_value_t = 0.25)]
+    pub step: f64,
+    /// The model output to forecast (default: the first).
+    #[arg(long)]
+    pub output: Option<String>,
+}
+
+/// The posterior flags shared by `forecast` and `dose`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PosteriorArgs {
+    /// Use the MAP point alone instead of the full posterior.
+    #[arg(long)]
+    pub map: bool,
+    /// Posterior draws.
+    #[arg(long, default_value_t = 1000)]
+    pub draws: usize,
+    /// Seed of the posterior sampler and of probabilistic outcomes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The model file, if not at the path the twin recorded.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Also write the full result as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+/// A target on an exposure metric of one day of the regimen.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    /// The metric: `auc24`, `cmin` or `cmax` of day `--day`.
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// The regimen day the metric is taken over (1 = the first 24 h).
+    #[arg(long, default_value_t = 2)]
+    pub day: u32,
+    /// Lower end of the target range (metric unit, e.g. mg·h/L).
+    #[arg(long)]
+    pub low: Option<f64>,
+    /// Upper end of the target range.
+    #[arg(long)]
+    pub high: Option<f64>,
+}
+
+/// Arguments of `twinsim twin forecast`.
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    /// The twin file.
+    pub twin: PathBuf,
+    /// Amount per dose (mg).
+    #[arg(long)]
+    pub dose: f64,
+    /// Dosing interval (h).
+    #[arg(long)]
+    pub every: f64,
+    /// Number of doses.
+    #[arg(long)]
+    pub doses: u32,
+    /// The regimen.
+    #[command(flatten)]
+    pub regimen: RegimenArgs,
+    /// An optional target whose probability is reported.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The posterior.
+    #[command(flatten)]
+    pub posterior: PosteriorArgs,
+    /// Write the quantile bands here (CSV: TIME, Q05, Q25, Q50, Q75, Q95).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `twinsim twin dose`.
+#[derive(Debug, clap::Args)]
+pub struct DoseArgs {
+    /// The twin file.
+    pub twin: PathBuf,
+    /// Allowed amounts (mg), comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub doses: Vec<f64>,
+    /// Allowed intervals (h), comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "12")]
+    pub every: Vec<f64>,
+    /// The regimen.
+    #[command(flatten)]
+    pub regimen: RegimenArgs,
+    /// The target.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Adverse event: the day's trough (lowest level) at or above this (output unit).
+    #[arg(long)]
+    pub ae_trough_above: Option<f64>,
+    /// Adverse event: the day's peak (highest level) at or above this (output unit).
+    #[arg(long)]
+    pub ae_cmax_above: Option<f64>,
+    /// Highest acceptable probability of the adverse event.
+    #[arg(long, default_value_t = 0.1)]
+    pub ae_ceiling: f64,
+    /// The posterior.
+    #[command(flatten)]
+    pub posterior: PosteriorArgs,
+}
+
+/// Runs `twinsim twin ...`.
+pub fn run(args: &TwinArgs) -> anyhow::Result<()> {
+    match &args.command {
+        TwinCommand::New(a) => new(a),
+        TwinCommand::Observe(a) => observe(a),
+        TwinCommand::Forecast(a) => run_forecast(a),
+        TwinCommand::Dose(a) => dose(a),
+    }
+}
+
+fn new(args: &NewArgs) -> anyhow::Result<()> {
+    let text = std::fs::read(&args.model)
+        .with_context(|| format!("reading the model file {}", args.model.display()))?;
+    let spec = ModelSpec::load(&args.model).context("reading the model file")?;
+    let patient = PatientData::load(&args.patient).context("reading the patient file")?;
+    let id = args.id.clone().unwrap_or_else(|| {
+        if patient.id.is_empty() {
+            args.patient
+                .file_stem()
+                .map_or("twin".into(), |s| s.to_string_lossy().into_owned())
+        } else {
+            patient.id.clone()
+        }
+    });
+    let model_path = std::fs::canonicalize(&args.model).unwrap_or_else(|_| args.model.clone());
+    let twin = TwinFile::new(&id, patient, &model_path, &text);
+    // Fail now, not at the first observation, if the patient lacks a covariate the model needs.
+    twin.model(&spec)
+        .with_context(|| format!("twin {id}: the patient does not fit the model"))?;
+    twin.save(&args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!("twin {id} written to {}", args.out.display());
+    Ok(())
+}
+
+/// Loads a twin and its model, checking the model is the one it was made with.
+fn load(twin_path: &Path, model: Option<&Path>) -> anyhow::Result<(TwinFile, ModelSpec)> {
+    let twin = TwinFile::load(twin_path).context("reading the twin")?;
+    let model_path = model.map_or_else(|| twin.model.path.clone(), Path::to_path_buf);
+    let text = std::fs::read(&model_path).with_context(|| {
+        format!(
+            "twin {}: reading its model file {} (pass --model if it moved)",
+            twin.id,
+            model_path.display()
+        )
+    })?;
+    twin.check_model(&model_path, &text)?;
+    let spec = ModelSpec::load(&model_path).context("reading the model file")?;
+    Ok((twin, spec))
+}
+
+fn observe(args: &ObserveArgs) -> anyhow::Result<()> {
+    let (mut twin, spec) = load(&args.twin, args.model.as_deref())?;
+    let data = Dataset::read(&args.data).context("reading the dataset")?;
+    let individual = match data.individuals.as_slice() {
+        [one] => one,
+        many => many.iter().find(|i| i.id == twin.id).with_context(|| {
+            format!(
+                "{} has several IDs and none is the twin's, {}",
+                args.data.display(),
+                twin.id
+            )
+        })?,
+    };
+    let more = History::from_individual(individual, &spec, &args.data)?;
+    let source = args.data.display().to_string();
+    let (n_doses, n_obs) = (more.doses.len(), more.observations.len());
+    let summary = twin.add(&spec, more, &source)?.cloned();
+    twin.save(&args.twin)
+        .with_context(|| format!("writing {}", args.twin.display()))?;
+    println!(
+        "twin {}: added {n_doses} doses and {n_obs} observations",
+        twin.id
+    );
+    if let Some(p) = summary {
+        println!(
+            "posterior mode ({} observations, objective {:.4}{}):",
+            p.observations,
+            p.objective,
+            if p.converged { "" } else { ", NOT CONVERGED" }
+        );
+        for (i, (name, eta)) in p.eta_names.iter().zip(&p.eta).enumerate() {
+            let sd = p
+                .covariance
+                .get(i)
+                .and_then(|r| r.get(i))
+                .copied()
+                .unwrap_or(f64::NAN)
+                .sqrt();
+            let value = p.parameters.get(name).copied().unwrap_or(f64::NAN);
+            println!("  {name} = {value:.6} (eta {eta:.4}, conditional sd {sd:.4})");
+        }
+    }
+    Ok(())
+}
+
+/// The time of the twin's last dose or observation (0 without any).
+fn last_time(history: &History) -> f64 {
+    history
+        .doses
+        .iter()
+        .map(|d| d.time + d.interval * f64::from(d.additional))
+        .chain(history.observations.iter().map(|o| o.time))
+        .fold(0.0, f64::max)
+}
+
+fn target(args: &TargetArgs) -> anyhow::Result<Option<TargetAttainment>> {
+    let Some(name) = &args.outcome else {
+        return Ok(None);
+    };
+    if args.day == 0 {
+        bail!("--day counts from 1");
+    }
+    let from = 24.0 * f64::from(args.day - 1);
+    let metric = match name.to_ascii_lowercase().as_str() {
+        "auc24" => Exposure::Auc24 { day: args.day },
+        "cmin" | "trough" => Exposure::Cmin {
+            from,
+            to: from + 24.0,
+        },
+        "cmax" | "peak" => Exposure::Cmax {
+            from,
+            to: from + 24.0,
+        },
+        other => bail!("--outcome {other}: expected auc24, cmin or cmax"),
+    };
+    let (Some(low), Some(high)) = (args.low, args.high) else {
+        bail!("--outcome {name} needs --low and --high");
+    };
+    if !(low.is_finite() && high.is_finite() && low <= high) {
+        bail!("--low {low} --high {high}: expected finite numbers with low <= high");
+    }
+    Ok(Some(TargetAttainment { metric, low, high }))
+}
+
+/// η draws and the basis they stand for.
+fn draws(
+    twin: &TwinFile,
+    spec: &ModelSpec,
+    args: &PosteriorArgs,
+) -> anyhow::Result<(Vec<Vec<f64>>, Basis)> {
+    let n_eta = spec.random_effects().map_or(0, |r| r.len());
+    if args.map {
+        let eta = twin
+            .posterior
+            .as_ref()
+            .map_or_else(|| vec![0.0; n_eta], |p| p.eta.clone());
+        return Ok((vec![eta], Basis::Map));
+    }
+    let settings = SamplingSettings {
+        draws: args.draws.max(1),
+        proposals: (2 * args.draws).max(1),
+        ..SamplingSettings::default()
+    };
+    match twin.sample(spec, &settings, args.seed)? {
+        Some((_, sample)) => {
+            let basis = Basis::Posterior {
+                draws: sample.draws.len(),
+                method: sample.method,
+            };
+            Ok((sample.draws, basis))
+        }
+        None => {
+            // No observations yet: the posterior is the prior, η ~ N(0, Ω).
+            let effects = spec
+                .random_effects()
+                .context("the model has no random effects")?;
+            let mut rng = stream_from_seed(args.seed);
+            let etas: Vec<Vec<f64>> = (0..args.draws.max(1))
+                .map(|_| effects.sample(&mut rng))
+                .collect();
+            let basis = Basis::Posterior {
+                draws: etas.len(),
+                method: twins::bayes::PosteriorMethod::ImportanceSampling {
+                    effective_sample_size: etas.len() as f64,
+                },
+            };
+            Ok((etas, basis))
+        }
+    }
+}
+
+fn describe(basis: &Basis) -> String {
+    match basis {
+        Basis::Map => "the MAP point (probabilities are 0 or 1)".into(),
+        Basis::Posterior { draws, method } => format!("{draws} posterior draws ({method:?})"),
+    }
+}
+
+fn settings(args: &RegimenArgs) -> ForecastSettings {
+    ForecastSettings {
+        horizon: args.horizon,
+        step: args.step,
+        output: args.output.clone(),
+    }
+}
+
+fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let bytes = serde_json::to_vec_pretty(value)?;
+    twins::io::write_atomic(path, &bytes, true)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+fn run_forecast(args: &ForecastArgs) -> anyhow::Result<()> {
+    let (twin, spec) = load(&args.twin, args.posterior.model.as_deref())?;
+    let regimen = Regimen {
+        start: args
+            .regimen
+            .start
+            .unwrap_or_else(|| last_time(&twin.history)),
+        amount: args.dose,
+        interval: args.every,
+        doses: args.doses,
+        infusion: args.regimen.infusion,
+        cmt: args.regimen.cmt,
+    };
+    let mut outcomes = Vec::new();
+    if let Some(t) = target(&args.target)? {
+        outcomes.push(NamedOutcome {
+            name: "target".into(),
+            outcome: Outcome::TargetAttainment(t),
+        });
+        outcomes.push(NamedOutcome {
+            name: "metric".into(),
+            outcome: Outcome::Exposure(t.metric),
+        });
+    }
+    let (etas, basis) = draws(&twin, &spec, &args.posterior)?;
+    let model = twin.model(&spec)?;
+    let result = forecast(
+        &model,
+        &etas,
+        basis,
+        &regimen,
+        &outcomes,
+        &settings(&args.regimen),
+        &mut stream_from_seed(args.posterior.seed),
+    )
+    .with_context(|| format!("twin {}: forecasting", twin.id))?;
+    println!(
+        "twin {}: {} {} mg every {} h x {} from {} h; forecast from {}",
+        twin.id,
+        result.output,
+        regimen.amount,
+        regimen.interval,
+        regimen.doses,
+        regimen.start,
+        describe(&result.basis)
+    );
+    for o in &result.outcomes {
+        if let Some(p) = o.probability {
+            println!("  P({}) = {p:.3}", o.name);
+        }
+        if let Some(q) = o.quantiles {
+            println!("  {} quantiles {:?}: {q:.2?}", o.name, QUANTILES);
+        }
+    }
+    if let Some(out) = &args.out {
+        let mut text = String::from("TIME,Q05,Q25,Q50,Q75,Q95\n");
+        for (t, q) in result.times.iter().zip(&result.bands) {
+            text.push_str(&format!(
+                "{t},{},{},{},{},{}\n",
+                q[0], q[1], q[2], q[3], q[4]
+            ));
+        }
+        twins::io::write_atomic(out, text.as_bytes(), true)
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
+    if let Some(path) = &args.posterior.json {
+        write_json(path, &result)?;
+    }
+    Ok(())
+}
+
+fn dose(args: &DoseArgs) -> anyhow::Result<()> {
+    let (twin, spec) = load(&args.twin, args.posterior.model.as_deref())?;
+    let target = target(&args.target)?.context("twin dose needs --outcome, --low and --high")?;
+    let from = 24.0 * f64::from(args.target.day.saturating_sub(1));
+    let adverse = match (args.ae_trough_above, args.ae_cmax_above) {
+        (Some(_), Some(_)) => bail!("give one of --ae-trough-above and --ae-cmax-above"),
+        (Some(level), None) => Some((
+            Exposure::Cmin {
+                from,
+                to: from + 24.0,
+            },
+            level,
+        )),
+        (None, Some(level)) => Some((
+            Exposure::Cmax {
+                from,
+                to: from + 24.0,
+            },
+            level,
+        )),
+        (None, None) => None,
+    }
+    .map(|(metric, level)| AdverseLimit {
+        outcome: Outcome::TargetAttainment(TargetAttainment {
+            metric,
+            low: level,
+            high: f64::MAX,
+        }),
+        ceiling: args.ae_ceiling,
+    });
+    let template = Regimen {
+        start: args
+            .regimen
+            .start
+            .unwrap_or_else(|| last_time(&twin.history)),
+        amount: args.doses.first().copied().unwrap_or(0.0),
+        interval: args.every.first().copied().unwrap_or(12.0),
+        doses: 1,
+        infusion: args.regimen.infusion,
+        cmt: args.regimen.cmt,
+    };
+    let search = DoseSearch {
+        template,
+        amounts: args.doses.clone(),
+        intervals: args.every.clone(),
+        target,
+        adverse,
+        settings: settings(&args.regimen),
+        seed: args.posterior.seed,
+    };
+    let (etas, basis) = draws(&twin, &spec, &args.posterior)?;
+    let model = twin.model(&spec)?;
+    let recommendation = optimise_dose(&model, &etas, basis, &search)
+        .with_context(|| format!("twin {}: searching doses", twin.id))?;
+    println!(
+        "twin {}: dose search over {}",
+        twin.id,
+        describe(&recommendation.basis)
+    );
+    let show = |c: &twins::forecast::Candidate| {
+        format!(
+            "{} mg every {} h{}: P(target) {:.3}{}, median metric {:.1}",
+            c.regimen.amount,
+            c.regimen.interval,
+            c.regimen
+                .infusion
+                .map_or(String::new(), |d| format!(" over {d} h")),
+            c.p_target,
+            c.p_adverse
+                .map_or(String::new(), |p| format!(", P(adverse) {p:.3}")),
+            c.metric_median
+        )
+    };
+    match &recommendation.chosen {
+        Some(c) => println!("chosen: {}", show(c)),
+        None => println!("no candidate keeps P(adverse) <= {}", args.ae_ceiling),
+    }
+    for c in recommendation.runners_up.iter().take(5) {
+        println!(
+            "  runner-up: {}{}",
+            show(c),
+            if c.within_ceiling {
+                ""
+            } else {
+                " (over the ceiling)"
+            }
+        );
+    }
+    if let Some(path) = &args.posterior.json {
+        write_json(path, &recommendation)?;
+    }
+    Ok(())
+}
