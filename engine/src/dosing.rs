@@ -21,13 +21,15 @@ pub fn amount_mg(dose: &DoseFile, patient: &Patient) -> f64 {
         DoseFile::PerM2 { mg_per_m2 } => mg_per_m2 * c.bsa_m2,
         DoseFile::ByPhenotype {
             gene,
-            mg,
-            default_mg,
-        } => patient
-            .diplotype(gene)
-            .and_then(|d| mg.get(&format!("{:?}", d.phenotype())))
-            .copied()
-            .unwrap_or(*default_mg),
+            doses,
+            default,
+        } => {
+            let rule = patient
+                .diplotype(gene)
+                .and_then(|d| doses.get(&format!("{:?}", d.phenotype())))
+                .unwrap_or(default);
+            amount_mg(rule, patient)
+        }
         DoseFile::Iwpc { round_mg } => {
             let daily = iwpc_weekly_dose_mg(&IwpcInputs::from_patient(patient)) / DAYS_PER_WEEK;
             round(daily, *round_mg)

@@ -24,8 +24,8 @@ const BASE: &str = r#"(
     ],
     visits: (every_h: 12.0),
     outcomes: [
-        (name: "auc", output: "CP", unit: "mg/L", definition: exposure(auc(from: 0.0, to: 24.0))),
-        (name: "toxic", output: "CP", definition: threshold((level: 5.0, direction: above, sustain: 0.0))),
+        (name: "auc", output: "CP", unit: "mg/L", definition: Exposure(Auc(from: 0.0, to: 24.0))),
+        (name: "toxic", output: "CP", definition: Threshold((level: 5.0, direction: Above, sustain: 0.0))),
     ],
     analysis: (comparisons: [(outcome: "auc", control: "fixed", treatment: "adjusted")]),
 )
@@ -120,8 +120,8 @@ const CATALOGUE: &[Mistake] = &[
     },
     Mistake {
         what: "outcome window past the follow-up",
-        from: "auc(from: 0.0, to: 24.0)",
-        to: "auc(from: 0.0, to: 96.0)",
+        from: "Auc(from: 0.0, to: 24.0)",
+        to: "Auc(from: 0.0, to: 96.0)",
         says: &["outcomes[0].definition", "follow-up"],
     },
     Mistake {
@@ -157,7 +157,7 @@ const CATALOGUE: &[Mistake] = &[
     Mistake {
         what: "dose by phenotype of a gene not genotyped",
         from: "(dose: Fixed(mg: 100.0), every_h: 12.0",
-        to: "(dose: ByPhenotype(gene: \"CYP2D6\", mg: {}, default_mg: 50.0), every_h: 12.0",
+        to: "(dose: ByPhenotype(gene: \"CYP2D6\", doses: {}, default: Fixed(mg: 50.0)), every_h: 12.0",
         says: &["arms[0].regimen.dose.gene", "CYP2D6"],
     },
     Mistake {

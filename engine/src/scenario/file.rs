@@ -12,7 +12,7 @@
 //!     record_every_h: 1.0,
 //!     arms: [(name: "100 mg q12h", regimen: (dose: Fixed(mg: 100.0), every_h: 12.0, doses: 28))],
 //!     visits: (every_h: 24.0),
-//!     outcomes: [(name: "auc_0_24", output: "CP", definition: exposure(auc(from: 0.0, to: 24.0)))],
+//!     outcomes: [(name: "auc_0_24", output: "CP", definition: Exposure(Auc(from: 0.0, to: 24.0)))],
 //! )
 //! ```
 
@@ -141,14 +141,14 @@ pub enum DoseFile {
         /// Amount per m² (mg/m²).
         mg_per_m2: f64,
     },
-    /// By the twin's phenotype of one gene (mg per phenotype name), with a default.
+    /// By the twin's phenotype of one gene: another dose rule per phenotype, with a default.
     ByPhenotype {
         /// Gene name.
         gene: String,
-        /// Amount per phenotype name, e.g. `{"PoorMetabolizer": 50.0}` (mg).
-        mg: BTreeMap<String, f64>,
-        /// Amount for phenotypes not listed (mg).
-        default_mg: f64,
+        /// Dose rule per phenotype name, e.g. `{"Expresser": PerKg(mg_per_kg: 0.075)}`.
+        doses: BTreeMap<String, DoseFile>,
+        /// Dose rule for phenotypes not listed.
+        default: Box<DoseFile>,
     },
     /// Warfarin by the IWPC pharmacogenetic algorithm (NEJM 2009; 360:753–764): daily dose (mg)
     /// = weekly dose / 7, rounded to `round_mg`.

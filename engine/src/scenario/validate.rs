@@ -666,17 +666,21 @@ fn dose(
         }
         DoseFile::ByPhenotype {
             gene,
-            mg,
-            default_mg,
+            doses,
+            default,
         } => {
             let genotyped = population.genes().iter().any(|g| g.name() == gene);
             if !genotyped {
-                return Err(c.err(format!("{field}.gene"), anchor, format!("the population does not genotype `{gene}` (add it to the population's genes)")));
+                return Err(c.err(
+                    format!("{field}.gene"),
+                    anchor,
+                    format!("the population does not genotype `{gene}` (add it to the population's genes)"),
+                ));
             }
-            for (k, v) in mg {
-                c.positive(&format!("{field}.mg[{k}]"), anchor, *v, "mg")?;
+            for (k, d) in doses {
+                dose(c, &format!("{field}.doses[{k}]"), anchor, d, population)?;
             }
-            c.positive(&format!("{field}.default_mg"), anchor, *default_mg, "mg")
+            dose(c, &format!("{field}.default"), anchor, default, population)
         }
         DoseFile::Iwpc { .. } => {
             for gene in ["CYP2C9", "VKORC1"] {
