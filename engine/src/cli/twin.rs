@@ -43,9 +43,9 @@ pub enum TwinCommand {
     /// Add doses and levels from a NONMEM-format CSV and update the twin's posterior.
     Observe(ObserveArgs),
     /// Forecast the twin's levels and outcomes under a regimen.
-    Forecast(ForecastArgs),
+    Forecast(Box<ForecastArgs>),
     /// Find the dose most likely to reach a target, under an adverse-event ceiling.
-    Dose(DoseArgs),
+    Dose(Box<DoseArgs>),
 }
 
 /// Arguments of `twinsim twin new`.
