@@ -57,13 +57,13 @@
 //! Shipped gene tables live in `twins/data/genes/` (CPIC-based, one RON file per gene,
 //! each citing its source) and are embedded in the binary.
 
-/// Bayesian updating of twins from observations. (Owned by the twin-learning engineer: keep this line.)
+// Bayesian updating (owned by the twin-learning engineer: keep this line).
 pub mod bayes;
 pub mod covariates;
 /// NONMEM-format datasets. (Owned by the engine engineer: keep this line.)
 pub mod dataset;
 pub mod error;
-/// Forecasts and dose optimisation from a twin's posterior. (Owned by the twin-learning engineer: keep this line.)
+// Forecasts and dose optimisation (owned by the twin-learning engineer: keep this line).
 pub mod forecast;
 pub mod genotype;
 pub mod io;
@@ -73,7 +73,7 @@ pub mod model_file;
 pub mod population;
 pub mod random;
 pub mod stats;
-/// Durable twin files with a journal of updates. (Owned by the twin-learning engineer: keep this line.)
+// Durable twin files (owned by the twin-learning engineer: keep this line).
 pub mod store;
 pub mod variability;
 
