@@ -10,7 +10,7 @@ const HOURS_PER_DAY: f64 = 24.0;
 
 /// An exposure metric of a concentration series (unit `u`, e.g. mg/L), over a window in h.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 pub enum Exposure {
     /// ∫ C dt over [`from`, `to`] (u·h, e.g. mg·h/L).
     Auc {

@@ -48,7 +48,6 @@ use crate::Error;
 
 /// Any outcome definition.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// An exposure metric.
     Exposure(Exposure),

@@ -7,7 +7,7 @@ use crate::Error;
 
 /// Which series the fraction is computed on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 pub enum RangeMethod {
     /// Rosendaal et al. (Thromb Haemost 1993;69:236–239): linear interpolation between the
     /// observed values (e.g. clinic INR measurements), evaluated on those observations.

@@ -8,7 +8,6 @@ use crate::Error;
 
 /// On which side of the level the event lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// The event is the value strictly below the level.
     Below,
