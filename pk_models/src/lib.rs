@@ -53,5 +53,5 @@ pub use models::{Absorption, CompartmentModel, Disposition, MichaelisMenten, Sta
 pub use ode::{OdeIntegrator, OdeMethod, SolverSettings};
 pub use pd::{PdModel, PkPd};
 pub use simulate::{
-    OdePropagator, Propagate, Propagator, SolutionPath, Subject, Trajectory, simulate,
+    OdePropagator, Propagate, Propagator, SolutionPath, Subject, Tolerance, Trajectory, simulate,
 };

@@ -11,7 +11,7 @@ mod steady_state;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-pub use propagate::{OdePropagator, Propagate, Propagator, SolutionPath};
+pub use propagate::{OdePropagator, Propagate, Propagator, SolutionPath, Tolerance};
 
 use crate::Error;
 use crate::dosing::{Delivery, Dose, Record, RecordKind, SteadyState};

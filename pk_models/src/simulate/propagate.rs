@@ -18,6 +18,37 @@ pub trait Propagate {
 
     /// True when the map from initial state to final state is affine (a linear model).
     fn is_linear(&self) -> bool;
+
+    /// The error each [`Propagate::advance`] aims for, per state slot: an iteration over many
+    /// advances (a nonlinear steady state) cannot settle closer than this.
+    ///
+    /// By default a hundredth of the old fixed stopping rule (1e-12 relative, 1e-14 absolute),
+    /// about what exact arithmetic reaches; an ODE propagator reports its solver's tolerances.
+    fn tolerance(&self) -> Tolerance {
+        Tolerance::EXACT
+    }
+}
+
+/// Per-slot error of a propagation: `atol + rtol·|x|`, as the ODE solver's step control reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    /// Relative tolerance (dimensionless).
+    pub rtol: f64,
+    /// Absolute tolerance, in the state's unit (mg for amounts).
+    pub atol: f64,
+}
+
+impl Tolerance {
+    /// Round-off level of an exact (matrix-exponential) propagation.
+    pub const EXACT: Self = Self {
+        rtol: 1e-13,
+        atol: 1e-15,
+    };
+
+    /// The tolerated error of a slot holding `x`.
+    pub fn of(&self, x: f64) -> f64 {
+        self.atol + self.rtol * x.abs()
+    }
 }
 
 impl Propagate for ExactPropagator {
@@ -69,6 +100,14 @@ impl<M: Model> Propagate for OdePropagator<M> {
     fn is_linear(&self) -> bool {
         self.linear
     }
+
+    fn tolerance(&self) -> Tolerance {
+        let s = self.integrator.settings();
+        Tolerance {
+            rtol: s.rtol,
+            atol: s.atol,
+        }
+    }
 }
 
 /// The path chosen for one model: exact or ODE. It owns the model (or a reference: `&M` is a
@@ -119,6 +158,13 @@ impl<M: Model> Propagate for Propagator<M> {
         match self {
             Self::Exact(_) => true,
             Self::Ode(p) => p.linear,
+        }
+    }
+
+    fn tolerance(&self) -> Tolerance {
+        match self {
+            Self::Exact(p) => Propagate::tolerance(p),
+            Self::Ode(p) => p.tolerance(),
         }
     }
 }

@@ -4,19 +4,22 @@
 //! Over one dosing interval the map from the state just before a dose to the state just before the
 //! next is `M(x)`. For a linear model `M(x) = Φ·x + c`, so the trough is the fixed point
 //! `x* = (I − Φ)⁻¹·c`, computed exactly from one interval (never by simulating many doses).
-//! For a nonlinear model the map is iterated until the trough stops changing.
+//! For a nonlinear model the map is iterated until the trough's remaining error, estimated from
+//! the change per interval and the contraction between intervals, is within a few of the
+//! propagator's own tolerances.
 //! Infusions longer than II overlap: at phase `s` of the interval, `⌈(D − s)/II⌉` infusions run.
 
 use nalgebra::{DMatrix, DVector};
 
-use super::propagate::Propagate;
+use super::propagate::{Propagate, Tolerance};
 use crate::Error;
 use crate::dosing::Delivery;
 
-/// Relative change of the trough that ends the nonlinear iteration.
-const NONLINEAR_RTOL: f64 = 1e-12;
-/// Absolute change (amount units) that ends the nonlinear iteration.
-const NONLINEAR_ATOL: f64 = 1e-14;
+/// The nonlinear iteration stops when the trough's remaining error is estimated within this many
+/// propagator tolerances ([`Propagate::tolerance`]): each interval is only computed to about one
+/// tolerance (more over the many steps of a long interval), so a tighter goal would chase the
+/// solver's own noise.
+const NONLINEAR_TOLERANCES: f64 = 10.0;
 /// Most dosing intervals simulated for a nonlinear steady state.
 const NONLINEAR_MAX_INTERVALS: usize = 10_000;
 /// Interval (h) over which a constant infusion's steady state is taken as a fixed point.
@@ -129,6 +132,11 @@ impl Regimen {
         Ok(solved.as_slice().to_vec())
     }
 
+    /// Fixed-point iteration `x ← M(x)` from `initial`. With `d_k` the largest change of a slot
+    /// in units of the propagator's tolerance and `ρ = d_k / d_(k−1)` the contraction, the
+    /// distance to the fixed point is about `d_k·ρ/(1 − ρ)`; the iteration stops when that is
+    /// within [`NONLINEAR_TOLERANCES`], or, once the changes stop shrinking (`ρ ≥ 1`: the
+    /// solver's noise), when the change itself is.
     fn iterated_trough<P: Propagate>(
         &self,
         prop: &mut P,
@@ -136,25 +144,50 @@ impl Regimen {
         rates: &mut [f64],
         time: f64,
     ) -> Result<Vec<f64>, Error> {
+        let tolerance = prop.tolerance();
         let mut x = initial.to_vec();
         let mut next = vec![0.0; initial.len()];
+        let mut previous_change = f64::INFINITY;
         for _ in 0..NONLINEAR_MAX_INTERVALS {
             next.copy_from_slice(&x);
             self.run(prop, &mut next, self.interval, rates)?;
-            let converged = x
-                .iter()
-                .zip(&next)
-                .all(|(a, b)| (a - b).abs() <= NONLINEAR_ATOL + NONLINEAR_RTOL * b.abs());
+            let change = scaled_change(&x, &next, tolerance);
             std::mem::swap(&mut x, &mut next);
-            if converged {
+            if !change.is_finite() {
+                break;
+            }
+            let rho = change / previous_change;
+            let remaining = if previous_change.is_finite() && rho < 1.0 {
+                change * rho / (1.0 - rho)
+            } else {
+                change
+            };
+            if remaining <= NONLINEAR_TOLERANCES {
                 return Ok(x);
             }
+            previous_change = change;
         }
         Err(Error::SteadyStateNotReached {
             time,
             iterations: NONLINEAR_MAX_INTERVALS,
         })
     }
+}
+
+/// The largest change of a slot from `before` to `after`, in units of its tolerance.
+fn scaled_change(before: &[f64], after: &[f64], tolerance: Tolerance) -> f64 {
+    before
+        .iter()
+        .zip(after)
+        .map(|(a, b)| {
+            let change = (a - b).abs();
+            if change == 0.0 {
+                0.0
+            } else {
+                change / tolerance.of(a.abs().max(b.abs()))
+            }
+        })
+        .fold(0.0, f64::max)
 }
 
 /// The steady state of a never-ending infusion at `rate` mg/h into `compartment`.

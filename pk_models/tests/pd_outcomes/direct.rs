@@ -101,6 +101,11 @@ fn effect_compartment_matches_the_closed_form_after_a_bolus() -> Result<(), Erro
 /// over the steps of a 500-h segment, stays within a few 1e-8.
 const STEADY_STATE_TOL: f64 = 1e-7;
 
+/// The steady-state machinery with the default solver is the fixed point of one 24-h interval as
+/// the solver computes it, so it carries that interval's global error: tens of steps at rtol 1e-8
+/// from an empty start, a few 1e-7 on 2 mg/L (1.3e-7 seen).
+const DEFAULT_SOLVER_STEADY_STATE_TOL: f64 = 1e-6;
+
 #[test]
 fn effect_compartment_equals_plasma_at_steady_state() -> Result<(), Error> {
     let model = PkPd::new(
@@ -121,21 +126,68 @@ fn effect_compartment_equals_plasma_at_steady_state() -> Result<(), Error> {
         ..Dose::bolus(0, 0.0)
     };
     let by_ss = [Record::dose(0.0, ss)];
-    // The steady-state iteration of a nonlinear model stops when an interval changes the state by
-    // less than 1e-12 relative; near this flat steady state the default solver's own noise
-    // (rtol 1e-8) keeps Ce moving by ~1e-8 from interval to interval, so the iteration needs the
-    // tight reference solver to settle.
-    for (records, at, path) in [
-        (&long[..], 1, SolutionPath::Auto),
-        (&by_ss[..], 0, reference_path()),
+    // Regression: the steady-state iteration once asked for 1e-12 agreement between intervals,
+    // which the default solver's own noise (rtol 1e-8) never gives, so it failed here; it now
+    // stops within a few of the propagator's tolerances.
+    for (records, at, path, tol) in [
+        (&long[..], 1, SolutionPath::Auto, STEADY_STATE_TOL),
+        (
+            &by_ss[..],
+            0,
+            SolutionPath::Auto,
+            DEFAULT_SOLVER_STEADY_STATE_TOL,
+        ),
+        (&by_ss[..], 0, reference_path(), STEADY_STATE_TOL),
     ] {
         let states = simulate(&model, records, path)?;
         let state = states.state(at);
         let ce = model.pd_state(state)[0];
-        assert!((model.central_concentration(state) - css).abs() < STEADY_STATE_TOL);
-        assert!((ce - css).abs() < STEADY_STATE_TOL, "Ce {ce}");
-        assert!((model.effect(state) - sigmoid().value(css)).abs() < STEADY_STATE_TOL);
+        assert!((model.central_concentration(state) - css).abs() < tol);
+        assert!((ce - css).abs() < tol, "Ce {ce}");
+        assert!((model.effect(state) - sigmoid().value(css)).abs() < tol);
     }
+    Ok(())
+}
+
+/// A slowly accumulating regimen (t½ 6.9 h, ke0 0.05/h, q8h 1-h infusions: the effect
+/// compartment keeps 67% of its departure per interval), so the iteration's contraction, not
+/// only its noise, decides when it stops: the steady-state trough with the default solver agrees
+/// with the trough after 100 doses (800 h: the residual transient exp(−0.05·800) is below
+/// rounding) within [`DEFAULT_SOLVER_STEADY_STATE_TOL`].
+#[test]
+fn intermittent_steady_state_matches_a_long_simulation() -> Result<(), Error> {
+    let model = PkPd::new(
+        iv_one_compartment()?,
+        DirectEffect::on_effect_compartment(sigmoid(), 0.05)?,
+    );
+    let dose = Dose::infusion(0, 50.0, 50.0);
+    let long = [
+        Record::dose(0.0, dose.every(8.0, 99)),
+        Record::observation(800.0 - 1e-9),
+    ];
+    let by_ss = [
+        Record::dose(
+            0.0,
+            Dose {
+                steady_state: SteadyState::Reset,
+                ..dose.every(8.0, 0)
+            },
+        ),
+        Record::observation(8.0 - 1e-9),
+    ];
+    let a = simulate(&model, &long, SolutionPath::Auto)?;
+    let b = simulate(&model, &by_ss, SolutionPath::Auto)?;
+    let (long_end, ss_end) = (a.state(1), b.state(1));
+    let c = model.central_concentration(long_end);
+    let ce = model.pd_state(long_end)[0];
+    assert!(
+        (c - model.central_concentration(ss_end)).abs() < DEFAULT_SOLVER_STEADY_STATE_TOL,
+        "C {c}"
+    );
+    assert!(
+        (ce - model.pd_state(ss_end)[0]).abs() < DEFAULT_SOLVER_STEADY_STATE_TOL,
+        "Ce {ce}"
+    );
     Ok(())
 }
 
