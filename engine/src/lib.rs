@@ -27,6 +27,8 @@ pub mod dosing;
 mod error;
 pub mod escalation;
 pub mod output;
+pub mod plot;
+pub mod report;
 pub mod regression;
 pub mod run;
 pub mod scenario;

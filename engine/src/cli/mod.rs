@@ -2,6 +2,9 @@
 
 mod check;
 mod estimate;
+mod learn;
+mod plot;
+mod report;
 mod run;
 mod simulate;
 mod twin;
@@ -26,6 +29,13 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Compare two results files.
     Diff(check::DiffArgs),
+    /// Learn genotype and covariate effects on an individual parameter from a table of patients;
+    /// writes the model (RON) and a report (JSON) of effects with 95% intervals.
+    Learn(learn::LearnArgs),
+    /// Draw every plot a results folder supports (prediction bands, endpoints, adverse events).
+    Plot(plot::PlotArgs),
+    /// Write a one-file HTML report of a results folder: provenance, tables and every plot.
+    Report(report::ReportArgs),
     /// Check a scenario file (and the model and population it names) without running it.
     Validate(run::ValidateArgs),
     /// Simulate every record of a NONMEM-format dataset with a model's typical parameters.
@@ -42,6 +52,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Run(args) => run::run_command(&args),
         Command::Validate(args) => run::validate_command(&args),
+        Command::Learn(args) => learn::run(&args),
+        Command::Plot(args) => plot::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Estimate(args) => estimate::run(&args),
         Command::Twin(args) => twin::run(&args),
         Command::Check(args) => check::check_command(&args),

@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::blr::{Posterior, Prior};
+use super::blr::{Posterior, Prior, StudentT};
 use super::model::{Design, INTERVAL_LEVEL};
 use crate::error::{Error, Result};
 use crate::random::stream_from_seed;
@@ -32,13 +32,27 @@ pub fn fold_assignment(n: usize, folds: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
-/// Fits on all folds but one and scores the held-out fold, for every fold.
-pub(crate) fn cross_validate(
+/// One held-out row of cross-validation: its observed log target and the predictive
+/// distribution of the model fitted without its fold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HeldOut {
+    /// Row of the training CSV (from 0, header not counted).
+    pub row: usize,
+    /// Fold the row was held out in.
+    pub fold: usize,
+    /// Observed log(target).
+    pub observed: f64,
+    /// Predictive distribution of log(target) from the other folds.
+    pub prediction: StudentT,
+}
+
+/// Fits on all folds but one and predicts the held-out fold, for every fold; rows in order.
+pub(crate) fn held_out(
     design: &Design,
     prior: &Prior,
     folds: usize,
     seed: u64,
-) -> Result<CvSummary> {
+) -> Result<Vec<HeldOut>> {
     let n = design.y.len();
     if folds < 2 || folds > n {
         return Err(Error::NotEnoughData {
@@ -47,8 +61,7 @@ pub(crate) fn cross_validate(
     }
     let assignment = fold_assignment(n, folds, seed);
     let p = design.x.ncols();
-    let mut squared = 0.0;
-    let mut covered = 0usize;
+    let mut out = Vec::with_capacity(n);
     for k in 0..folds {
         let train: Vec<usize> = (0..n).filter(|&i| assignment[i] != k).collect();
         let x = DMatrix::from_fn(train.len(), p, |i, j| design.x[(train[i], j)]);
@@ -56,17 +69,34 @@ pub(crate) fn cross_validate(
         let posterior = Posterior::fit(&x, &y, prior)?;
         for i in (0..n).filter(|&i| assignment[i] == k) {
             let row: Vec<f64> = design.x.row(i).iter().copied().collect();
-            let t = posterior.predictive(&row);
-            let (lower, upper) = t.interval(INTERVAL_LEVEL);
-            squared += (design.y[i] - t.location).powi(2);
-            covered += usize::from(lower <= design.y[i] && design.y[i] <= upper);
+            out.push(HeldOut {
+                row: i,
+                fold: k,
+                observed: design.y[i],
+                prediction: posterior.predictive(&row),
+            });
         }
     }
-    Ok(CvSummary {
+    out.sort_by_key(|h| h.row);
+    Ok(out)
+}
+
+/// The summary of held-out predictions: RMSE of the predictive mean and coverage of the
+/// 95% interval.
+pub(crate) fn summarise(held_out: &[HeldOut], folds: usize) -> CvSummary {
+    let n = held_out.len().max(1) as f64;
+    let mut squared = 0.0;
+    let mut covered = 0usize;
+    for h in held_out {
+        let (lower, upper) = h.prediction.interval(INTERVAL_LEVEL);
+        squared += (h.observed - h.prediction.location).powi(2);
+        covered += usize::from(lower <= h.observed && h.observed <= upper);
+    }
+    CvSummary {
         folds,
-        rmse: (squared / n as f64).sqrt(),
-        coverage95: covered as f64 / n as f64,
-    })
+        rmse: (squared / n).sqrt(),
+        coverage95: covered as f64 / n,
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! | choose encoding, prior, folds | [`TrainingConfig`], [`GenotypeEncoding`], [`Prior`] |
 //! | predict a twin's prior | [`LearnedModel::predict`], [`GenotypeEffectModel`] |
 //! | literature or external effects | [`EffectTable`] |
+//! | held-out predictions for diagnostics | [`train_with_diagnostics`] → [`HeldOut`] |
 //! | the maths | [`blr`] |
 //!
 //! ```
@@ -46,7 +47,7 @@ mod report;
 use std::path::Path;
 
 pub use blr::{Posterior, Prior, StudentT};
-pub use cv::{CvSummary, fold_assignment};
+pub use cv::{CvSummary, HeldOut, fold_assignment};
 pub use data::TrainingTable;
 pub use effect_model::{
     EffectRow, EffectTable, EffectTableFile, GenotypeEffectModel, LogNormalEffect,
@@ -73,20 +74,31 @@ pub fn train_with_genes(
     config: &TrainingConfig,
     genes: &GeneCatalogue,
 ) -> Result<(LearnedModel, LearnReport)> {
+    let (model, report, _) = train_with_diagnostics(path, config, genes)?;
+    Ok((model, report))
+}
+
+/// As [`train_with_genes`], and also each row's held-out prediction from the
+/// cross-validation (empty when `config.folds < 2`), for predicted-vs-observed and
+/// calibration plots.
+pub fn train_with_diagnostics(
+    path: &Path,
+    config: &TrainingConfig,
+    genes: &GeneCatalogue,
+) -> Result<(LearnedModel, LearnReport, Vec<HeldOut>)> {
     let table = TrainingTable::from_path(path)?;
     let (model, DesignParts(design)) = LearnedModel::train(&table, config, genes)?;
-    let cv = if config.folds >= 2 {
-        Some(
-            cv::cross_validate(&design, &config.prior, config.folds, config.seed)
-                .map_err(|e| e.in_file(path, None))?,
-        )
+    let held_out = if config.folds >= 2 {
+        cv::held_out(&design, &config.prior, config.folds, config.seed)
+            .map_err(|e| e.in_file(path, None))?
     } else {
-        None
+        Vec::new()
     };
+    let cv = (config.folds >= 2).then(|| cv::summarise(&held_out, config.folds));
     let report = LearnReport {
         target: model.target.clone(),
         effects: model.effects()?,
         cv,
     };
-    Ok((model, report))
+    Ok((model, report, held_out))
 }
