@@ -6,15 +6,17 @@
 //! | a twin's predictions from a model file and a history | [`IndividualModel`], [`History`] |
 //! | the mode (MAP) and its Laplace covariance | [`estimate_map`], [`MapEstimate`] |
 //! | draws from the full posterior (SIR, MH fallback) | [`sample_posterior`], [`PosteriorSample`] |
-//! | update as observations arrive, one at a time | [`SequentialUpdater`] |
+//! | update as observations arrive, one at a time | [`SequentialUpdater`], or [`update_map`] from an engine system |
 //!
 //! The objective is −2·log posterior (see [`objective`]): normal residuals whose variance
 //! depends on the prediction (FOCE-I's interaction), log-normal ones for exponential error, and
 //! Beal's M3 likelihood for values below the limit of quantification.
 //!
-//! An engine system keeps one [`SequentialUpdater`] per twin and calls
-//! [`SequentialUpdater::observe`] when a level comes back; each update warm-starts from the
-//! previous mode and uses the whole history, so it equals updating with everything at once.
+//! Inside a running scenario, a twin's component can hold its typical values, its [`History`] and
+//! its last [`MapEstimate`] (all owned, no borrows), and a system calls [`update_map`] when a level
+//! comes back; outside one, [`SequentialUpdater`] does the same bookkeeping. Each update
+//! warm-starts from the previous mode and uses the whole history, so it equals updating with
+//! everything at once.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -60,6 +62,24 @@ pub use sampling::{PosteriorMethod, PosteriorSample, SamplingSettings, sample_po
 
 use crate::error::Result;
 use crate::model_file::{CovariateSource, ModelSpec};
+
+/// One update of a twin's posterior mode: the MAP estimate given the whole `history`,
+/// warm-started from `previous` (the last estimate, if any). Stateless, for callers (such as an
+/// engine system) that keep the twin's typical values, history and estimate themselves.
+pub fn update_map(
+    spec: &ModelSpec,
+    typical: &BTreeMap<String, f64>,
+    history: &History,
+    previous: Option<&MapEstimate>,
+    settings: &MapSettings,
+) -> Result<MapEstimate> {
+    let model = IndividualModel::from_typical(spec, typical.clone(), history.clone())?;
+    estimate_map(
+        &model.objective()?,
+        previous.map(|e| e.eta.as_slice()),
+        settings,
+    )
+}
 
 /// A twin that updates its posterior as observations arrive, keeping its whole history and
 /// warm-starting each search from the previous mode.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use twins::Result;
 use twins::bayes::{
     DoseEvent, History, IndividualModel, MapSettings, Measurement, Observation, PatientData,
-    SequentialUpdater, estimate_map,
+    SequentialUpdater, estimate_map, update_map,
 };
 
 use crate::fixtures::{ORAL, spec};
@@ -85,6 +85,27 @@ fn one_at_a_time_equals_all_at_once() -> Result<()> {
         );
     }
     assert!((sequential.objective - batch.objective).abs() < 1e-9 * (1.0 + batch.objective.abs()));
+    // The stateless update an engine system calls gives the same mode.
+    let typical = spec.typical_values(&patient, &BTreeMap::new())?;
+    let mut previous = None;
+    for k in 1..=history.observations.len() {
+        let partial = History {
+            doses: history.doses.clone(),
+            observations: history.observations[..k].to_vec(),
+        };
+        previous = Some(update_map(
+            &spec,
+            &typical,
+            &partial,
+            previous.as_ref(),
+            &MapSettings::default(),
+        )?);
+    }
+    let stateless = previous.expect("five updates");
+    for k in 0..3 {
+        let sd = omega[(k, k)].sqrt();
+        assert!((stateless.eta[k] - batch.eta[k]).abs() < SAME_MODE_TOLERANCE_SD * sd);
+    }
     // The data did move the twin: the modes along the way differ from each other.
     assert!(modes.windows(2).all(|w| w[0] != w[1]));
     Ok(())
