@@ -45,6 +45,47 @@ pub fn round(mg: f64, step: Option<f64>) -> f64 {
     }
 }
 
+/// The steady-state AUC24 (mg·h/L) of a daily dose, estimated from two declining levels after
+/// any dosing history, by one-compartment first-order equations (the level-based approach of the
+/// 2020 vancomycin consensus guideline, Rybak et al., Am J Health Syst Pharm 2020;77:835):
+///
+/// - elimination rate k = ln(C1/C2)/(t2 − t1) (1/h);
+/// - the concentration a unit volume would have at t1 from every dose given,
+///   c₁(t1) = Σ amountᵢ·g(t1 − tᵢ), with g(t) = (1 − e^(−kt))/(kT) during an infusion of T h,
+///   (1 − e^(−kT))·e^(−k(t−T))/(kT) after it, and e^(−kt) for a bolus;
+/// - volume V = c₁(t1)/C1 (L), clearance CL = k·V (L/h), AUC24 = daily dose / CL.
+///
+/// Accumulation is accounted for, so levels after the first doses give the steady-state AUC.
+/// `given` holds (time h, amount mg); `levels` are (time h, concentration mg/L).
+/// None unless C1 > C2 > 0 with t2 > t1 and a dose before t1.
+pub fn level_based_auc24(
+    given: &[(f64, f64)],
+    infusion_h: f64,
+    daily_dose_mg: f64,
+    (t1, c1): (f64, f64),
+    (t2, c2): (f64, f64),
+) -> Option<f64> {
+    if !(c1 > c2 && c2 > 0.0 && t2 > t1) || !given.iter().any(|&(t, _)| t < t1) {
+        return None;
+    }
+    let k = (c1 / c2).ln() / (t2 - t1);
+    let unit = |dt: f64| {
+        if dt <= 0.0 {
+            0.0
+        } else if infusion_h <= 0.0 {
+            (-k * dt).exp()
+        } else if dt < infusion_h {
+            (1.0 - (-k * dt).exp()) / (k * infusion_h)
+        } else {
+            (1.0 - (-k * infusion_h).exp()) * (-k * (dt - infusion_h)).exp() / (k * infusion_h)
+        }
+    };
+    let per_litre: f64 = given.iter().map(|&(t, mg)| mg * unit(t1 - t)).sum();
+    let volume = per_litre / c1;
+    let clearance = k * volume;
+    (clearance > 0.0 && clearance.is_finite()).then(|| daily_dose_mg / clearance)
+}
+
 /// CYP2C9 genotype as the IWPC algorithm knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IwpcCyp2c9 {
@@ -248,6 +289,47 @@ mod tests {
         let v = [IwpcVkorc1::GG, IwpcVkorc1::AG, IwpcVkorc1::AA]
             .map(|vkorc1| iwpc_weekly_dose_mg(&IwpcInputs { vkorc1, ..base }));
         assert!(v[0] > v[1] && v[1] > v[2]);
+    }
+
+    /// A one-compartment twin (CL 5 L/h, V 50 L) given a 2000 mg loading infusion and then
+    /// 1000 mg every 12 h over 1 h: the levels after the second dose (far from steady state)
+    /// recover the exact steady-state AUC24 = 2000 mg / 5 L/h = 400 mg·h/L.
+    #[test]
+    fn level_based_auc_recovers_the_steady_state_auc_before_steady_state() {
+        let (cl, v, tinf) = (5.0_f64, 50.0_f64, 1.0_f64);
+        let k = cl / v;
+        let given = [(0.0, 2000.0), (12.0, 1000.0)];
+        // Exact concentration by superposition of the two infusions.
+        let c = |t: f64| -> f64 {
+            given
+                .iter()
+                .map(|&(td, mg)| {
+                    let dt = t - td;
+                    let rate = mg / tinf;
+                    if dt <= 0.0 {
+                        0.0
+                    } else if dt < tinf {
+                        rate / cl * (1.0 - (-k * dt).exp())
+                    } else {
+                        rate / cl * (1.0 - (-k * tinf).exp()) * (-k * (dt - tinf)).exp()
+                    }
+                })
+                .sum()
+        };
+        let (t1, t2) = (14.5, 23.5);
+        let auc =
+            level_based_auc24(&given, tinf, 2000.0, (t1, c(t1)), (t2, c(t2))).expect("two levels");
+        assert!((auc - 400.0).abs() < 1e-9, "{auc}");
+    }
+
+    #[test]
+    fn level_based_auc_needs_declining_levels_after_a_dose() {
+        assert!(
+            level_based_auc24(&[(0.0, 1000.0)], 1.0, 2000.0, (2.0, 10.0), (8.0, 12.0)).is_none()
+        );
+        assert!(
+            level_based_auc24(&[(10.0, 1000.0)], 1.0, 2000.0, (2.0, 10.0), (8.0, 5.0)).is_none()
+        );
     }
 
     #[test]

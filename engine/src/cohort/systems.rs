@@ -18,7 +18,7 @@ use super::components::{
     Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Recorded, Streams, Twin,
 };
 use crate::Error;
-use crate::dosing::round;
+use crate::dosing::{level_based_auc24, round};
 use crate::scenario::Rule;
 
 fn twin_error(
@@ -181,7 +181,14 @@ pub fn adapt(
                         observed.values[(n - 2) * n_out + output],
                         observed.values[(n - 1) * n_out + output],
                     );
-                    let Some(auc24) = sawchuk_zaske_auc24(&cohort.regimen, t1, c1, t2, c2) else {
+                    let r = &cohort.regimen;
+                    let Some(auc24) = level_based_auc24(
+                        &plan.given,
+                        r.infusion_h.unwrap_or(0.0),
+                        plan.maintenance_mg * 24.0 / r.every_h,
+                        (t1, c1),
+                        (t2, c2),
+                    ) else {
                         continue;
                     };
                     let mg = round(plan.maintenance_mg * target_auc24 / auc24, *round_mg);
@@ -222,32 +229,6 @@ pub fn adapt(
             }
         }
     }
-}
-
-/// AUC24 from two levels within one dosing interval (Sawchuk & Zaske 1976, one compartment):
-/// k = ln(C1/C2)/(t2 − t1); the dose before t1 started at t0 and ran T h (0 for a bolus);
-/// Cmax = C1·exp(k·(t1 − t0 − T)); Cmin (at the next dose, t0 + τ) = C2·exp(−k·(t0 + τ − t2));
-/// AUC_τ = T·(Cmax + Cmin)/2 + (Cmax − Cmin)/k; AUC24 = AUC_τ·24/τ.
-/// None when the levels do not decline within one interval after the infusion.
-pub fn sawchuk_zaske_auc24(
-    r: &crate::scenario::Regimen,
-    t1: f64,
-    c1: f64,
-    t2: f64,
-    c2: f64,
-) -> Option<f64> {
-    let tau = r.every_h;
-    let k_dose = ((t1 - r.start_h) / tau).floor();
-    let t0 = r.start_h + k_dose * tau;
-    let infusion = r.infusion_h.unwrap_or(0.0);
-    if !(c1 > c2 && c2 > 0.0 && t2 > t1 && t1 >= t0 + infusion && t2 <= t0 + tau) {
-        return None;
-    }
-    let k = (c1 / c2).ln() / (t2 - t1);
-    let cmax = c1 * (k * (t1 - t0 - infusion)).exp();
-    let cmin = c2 * (-k * (t0 + tau - t2)).exp();
-    let auc_tau = infusion * (cmax + cmin) / 2.0 + (cmax - cmin) / k;
-    Some(auc_tau * 24.0 / tau)
 }
 
 /// Output `output`'s series so far: the observations, or the recorded true values.
@@ -337,39 +318,5 @@ pub fn evaluate_outcomes(
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::Regimen;
-    use crate::scenario::file::DoseFile;
-
-    /// For a one-compartment model at steady state the Sawchuk–Zaske AUC is exact except for
-    /// the infusion phase, where it uses a trapezoid: with a 1 h infusion into V = 50 L, CL = 5
-    /// L/h, dose 1000 mg q12h, the exact AUC24 is 2·dose/CL = 400 mg·h/L. The trapezoid over
-    /// the curved rise overestimates slightly (< 1%).
-    #[test]
-    fn sawchuk_zaske_recovers_a_one_compartment_auc() {
-        let (cl, v, dose, tau, tinf) = (5.0_f64, 50.0_f64, 1000.0_f64, 12.0_f64, 1.0_f64);
-        let k = cl / v;
-        let rate = dose / tinf;
-        // Steady-state concentration after the infusion ends, and during decline.
-        let c_end = rate / cl * (1.0 - (-k * tinf).exp()) / (1.0 - (-k * tau).exp());
-        let c = |t: f64| c_end * (-k * (t - tinf)).exp();
-        let r = Regimen {
-            dose: DoseFile::Fixed { mg: dose },
-            compartment: 0,
-            infusion_h: Some(tinf),
-            every_h: tau,
-            doses: 10,
-            start_h: 0.0,
-            loading: None,
-        };
-        let (t1, t2) = (2.0 + 48.0, 11.5 + 48.0);
-        let auc24 = sawchuk_zaske_auc24(&r, t1, c(t1 - 48.0), t2, c(t2 - 48.0))
-            .expect("two declining levels");
-        assert!((auc24 / 400.0 - 1.0).abs() < 0.01, "{auc24}");
     }
 }

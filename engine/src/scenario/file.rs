@@ -197,10 +197,9 @@ pub enum RuleFile {
         #[serde(default)]
         max_mg: Option<f64>,
     },
-    /// Scale the dose to an AUC24 target estimated from the last two levels of one dosing
-    /// interval, by the Sawchuk–Zaske one-compartment method (vancomycin): k = ln(C1/C2)/(t2 − t1),
-    /// Cmax and Cmin back- and forward-extrapolated, AUC over the interval = infusion part
-    /// (trapezoid) + (Cmax − Cmin)/k; AUC24 = AUC_τ·24/τ; new dose = dose·target/AUC24.
+    /// Scale the dose to an AUC24 target estimated from the last two levels by one-compartment
+    /// first-order equations over the dosing history (vancomycin; see
+    /// [`crate::dosing::level_based_auc24`]): new dose = dose·target/AUC24.
     ToTargetAuc {
         /// The observed concentration output.
         output: String,

@@ -119,7 +119,7 @@ pub enum Rule {
         /// Largest dose (mg).
         max_mg: Option<f64>,
     },
-    /// Proportional adjustment to an AUC24 target from two levels (Sawchuk–Zaske).
+    /// Proportional adjustment to an AUC24 target from two levels (first-order equations).
     ToTargetAuc {
         /// Output index.
         output: usize,

@@ -560,7 +560,7 @@ fn check_outcome_window(
         _ => None,
     };
     if let Some((from, to)) = window {
-        if !(from >= 0.0 && to > from && to <= duration + 1e-9) {
+        if !(from >= 0.0 && to >= from && to <= duration + 1e-9) {
             return Err(c.err(
                 field,
                 Some(anchor),
