@@ -31,10 +31,12 @@
 //! | write your own model | the [`Model`] trait |
 //! | describe doses | [`Dose`], [`Record`], [`RecordKind`] |
 //! | simulate | [`simulate`], or [`Subject`] to step record by record |
+//! | simulate thousands of twins of one model in SIMD lock-step | [`batch`] |
 //! | choose exact or ODE, tolerances | [`SolutionPath`], [`SolverSettings`] |
 //! | couple an effect to the PK (Emax, turnover, Friberg, Hamberg INR) | [`pd`], [`PkPd`], [`PdModel`] |
 //! | exposure, target attainment, time in range, adverse events | [`outcomes`] |
 
+pub mod batch;
 mod dosing;
 mod error;
 pub mod linear;
