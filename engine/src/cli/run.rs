@@ -24,6 +24,9 @@ pub struct RunArgs {
     /// Replaces the scenario's number of replicate trials.
     #[arg(long)]
     pub replicates: Option<u32>,
+    /// After the run, draw every plot its outputs support into OUT/plots (SVG).
+    #[arg(long)]
+    pub plots: bool,
 }
 
 /// Arguments of `twinsim validate`.
@@ -51,11 +54,20 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<()> {
     run(
         Arc::new(scenario),
         &RunOptions {
-            out_dir: out,
+            out_dir: out.clone(),
             threads: args.threads,
             progress: true,
         },
     )?;
+    if args.plots {
+        let options = crate::plot::results::PlotOptions {
+            scenario: Some(args.scenario.clone()),
+            ..Default::default()
+        };
+        for path in crate::plot::results::plot_results(&out, &out.join("plots"), &options)? {
+            println!("wrote {}", path.display());
+        }
+    }
     Ok(())
 }
 

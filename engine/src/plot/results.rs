@@ -11,7 +11,7 @@ use super::endpoints::{AdverseFigure, EndpointsFigure, RunSummary};
 use super::style::YScale;
 use super::{Figure, Format, PlotError, write_figure};
 use crate::scenario::{Overrides, Rule, Scenario};
-use pk_models::outcomes::Outcome;
+use pk_models::outcomes::{Exposure, Outcome};
 
 /// How a results folder is drawn.
 #[derive(Debug, Clone, Default)]
@@ -73,8 +73,9 @@ impl Figure for ResultsFigure {
     }
 }
 
-/// Target ranges a scenario defines on its outputs: the range of each time-in-range outcome,
-/// and the level of each proportional dose-to-target rule (a line).
+/// Target ranges a scenario defines on its outputs: the range of each time-in-range outcome and
+/// of each target attainment on a level (Cmax, Cmin, a value at a time) that is not an adverse
+/// event, and the level of each proportional dose-to-target rule (a line).
 pub fn targets_of(scenario: &Scenario) -> Vec<TargetRange> {
     let mut targets: Vec<TargetRange> = Vec::new();
     let mut push = |t: TargetRange| {
@@ -86,16 +87,27 @@ pub fn targets_of(scenario: &Scenario) -> Vec<TargetRange> {
         }
     };
     let output_name = |i: usize| scenario.output_names.get(i).cloned().unwrap_or_default();
-    for outcome in &scenario.outcomes {
-        if let Outcome::TimeInRange(range) = &outcome.definition {
+    for outcome in scenario.outcomes.iter().filter(|o| !o.adverse) {
+        // A range on the output itself: time in range, or a level (not an AUC) in a range.
+        let range = match &outcome.definition {
+            Outcome::TimeInRange(range) => Some((range.low, range.high)),
+            Outcome::TargetAttainment(t) => match t.metric {
+                Exposure::Cmax { .. } | Exposure::Cmin { .. } | Exposure::ValueAt { .. } => {
+                    Some((t.low, t.high))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((low, high)) = range {
             push(TargetRange {
                 output: output_name(outcome.output),
-                low: range.low,
-                high: range.high,
+                low,
+                high,
                 label: format!(
-                    "target range {}–{} ({})",
-                    super::format_number(range.low),
-                    super::format_number(range.high),
+                    "target {}–{} ({})",
+                    super::format_number(low),
+                    super::format_number(high),
                     outcome.name
                 ),
             });

@@ -7,6 +7,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{FONT_FAMILY, PlotError};
 
@@ -196,6 +197,7 @@ pub fn time_chart<'a, DB, Y>(
     x: Range<f64>,
     y: Y,
     titles: (&str, &str),
+    scale: YScale,
     plot: &str,
 ) -> Result<TimeChart<'a, DB, Y::CoordDescType>, PlotError>
 where
@@ -204,6 +206,13 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: YCoord,
 {
+    let blank = |_: &f64| String::new();
+    let number = |v: &f64| format_number(*v);
+    let y_labels: &dyn Fn(&f64) -> String = if scale == YScale::Log {
+        &blank
+    } else {
+        &number
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(caption, caption_font())
         .margin(12)
@@ -219,14 +228,62 @@ where
         .axis_desc_style(label_font())
         .label_style((FONT_FAMILY, 13))
         .x_label_formatter(&|v| format_number(*v))
-        .y_label_formatter(&|v| format_number(*v))
+        .y_label_formatter(y_labels)
         .bold_line_style(BLACK.mix(0.08))
         .light_line_style(TRANSPARENT)
         .x_labels(10)
-        .y_labels(8)
+        .y_labels(if scale == YScale::Log { 0 } else { 8 })
         .draw()
         .map_err(|e| PlotError::draw(plot, e))?;
+    if scale == YScale::Log {
+        // plotters puts few labels on a log axis spanning less than a decade or two: draw
+        // 1-2-5 ticks (or decades only, when there would be too many) with their grid lines.
+        let (x, y) = (chart.x_range(), chart.y_range());
+        let base = area.get_base_pixel();
+        for tick in log_ticks(y.start, y.end) {
+            chart
+                .draw_series(LineSeries::new(
+                    [(x.start, tick), (x.end, tick)],
+                    BLACK.mix(0.08),
+                ))
+                .map_err(|e| PlotError::draw(plot, e))?;
+            let (px, py) = chart.backend_coord(&(x.start, tick));
+            area.draw(&Text::new(
+                format_number(tick),
+                (px - base.0 - 8, py - base.1),
+                (FONT_FAMILY, 13)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(|e| PlotError::draw(plot, e))?;
+        }
+    }
     Ok(chart)
+}
+
+/// Ticks of a log axis from `low` to `high` (both > 0): 1, 2 and 5 per decade, or decades only
+/// when that would be more than 12 ticks.
+pub fn log_ticks(low: f64, high: f64) -> Vec<f64> {
+    if !(low > 0.0 && high > low) {
+        return Vec::new();
+    }
+    let first = low.log10().floor() as i32;
+    let last = high.log10().ceil() as i32;
+    let candidates = |mantissas: &[f64]| -> Vec<f64> {
+        (first..=last)
+            .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+            .filter(|v| *v >= low * (1.0 - 1e-9) && *v <= high * (1.0 + 1e-9))
+            .collect()
+    };
+    let ticks = candidates(&[1.0, 2.0, 5.0]);
+    if ticks.len() > 12 {
+        candidates(&[1.0])
+    } else if ticks.len() < 3 {
+        candidates(&[1.0, 1.5, 2.0, 3.0, 5.0, 7.0])
+    } else {
+        ticks
+    }
 }
 
 /// Shades `low`–`high` across the chart (a dashed line when `low == high`), labelled for the
@@ -372,6 +429,12 @@ mod tests {
         assert_eq!(TimeAxis::for_follow_up(336.0), TimeAxis::Days);
         assert_eq!(TimeAxis::for_follow_up(48.0), TimeAxis::Hours);
         assert_eq!(TimeAxis::Days.scale(48.0), 2.0);
+    }
+
+    #[test]
+    fn log_ticks_are_1_2_5_per_decade() {
+        assert_eq!(log_ticks(0.3, 3.5), vec![0.5, 1.0, 2.0]);
+        assert_eq!(log_ticks(1e-3, 1e3).len(), 7);
     }
 
     #[test]

@@ -336,7 +336,15 @@ impl Figure for VpcFigure {
         let y_title = with_unit(&self.output, &self.unit);
         match self.y_scale {
             YScale::Linear => self.fill(
-                time_chart(root, &caption, x, y, (axis.title(), &y_title), self.name())?,
+                time_chart(
+                    root,
+                    &caption,
+                    x,
+                    y,
+                    (axis.title(), &y_title),
+                    self.y_scale,
+                    self.name(),
+                )?,
                 axis,
             ),
             YScale::Log => self.fill(
@@ -346,6 +354,7 @@ impl Figure for VpcFigure {
                     x,
                     y.log_scale(),
                     (axis.title(), &format!("{y_title}, log scale")),
+                    self.y_scale,
                     self.name(),
                 )?,
                 axis,
