@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use serde::Deserialize;
 
 use super::style::{
-    Fan, Ribbon, TimeAxis, YScale, draw_fan, draw_legend, draw_target, palette, time_chart,
+    Fan, Ribbon, TimeAxis, YScale, draw_fans, draw_legend, draw_target, palette, time_chart,
     with_unit, y_range,
 };
 use super::{Figure, PlotError};
@@ -267,20 +267,26 @@ impl BandsFigure {
                 self.name(),
             )?;
         }
-        for (a, (name, series)) in self.arms.iter().zip(&panel.arms).enumerate() {
-            let times: Vec<f64> = series.times_h.iter().map(|t| axis.scale(*t)).collect();
-            draw_fan(
-                &mut chart,
-                &Fan {
-                    times: &times,
-                    median: &series.p50,
-                    ribbons: &series.ribbons,
-                    colour: palette(a),
-                    label: name,
-                },
-                self.name(),
-            )?;
-        }
+        let times: Vec<Vec<f64>> = panel
+            .arms
+            .iter()
+            .map(|s| s.times_h.iter().map(|t| axis.scale(*t)).collect())
+            .collect();
+        let fans: Vec<Fan<'_>> = self
+            .arms
+            .iter()
+            .zip(&panel.arms)
+            .zip(&times)
+            .enumerate()
+            .map(|(a, ((name, series), times))| Fan {
+                times,
+                median: &series.p50,
+                ribbons: &series.ribbons,
+                colour: palette(a),
+                label: name,
+            })
+            .collect();
+        draw_fans(&mut chart, &fans, self.name())?;
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, self.name())
     }
 }

@@ -274,7 +274,7 @@ impl EndpointsFigure {
             .margin_right(24)
             .x_label_area_size(48)
             .y_label_area_size(label_width(&arm_names))
-            .build_cartesian_2d(lo - pad..hi + pad, (0..n).into_segmented())
+            .build_cartesian_2d(lo - pad..hi + pad, -0.6..n as f64 - 0.4)
             .map_err(err)?;
         let x_title = super::style::with_unit(&outcome.name, &display_unit(outcome));
         chart
@@ -283,11 +283,8 @@ impl EndpointsFigure {
             .axis_desc_style(label_font())
             .label_style((FONT_FAMILY, 13))
             .x_label_formatter(&|v| format_number(*v))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) if *i < n => arm_names[n - 1 - i].clone(),
-                _ => String::new(),
-            })
-            .y_labels(n)
+            .y_label_formatter(&|_| String::new())
+            .y_labels(0)
             .disable_y_mesh()
             .bold_line_style(BLACK.mix(0.08))
             .light_line_style(TRANSPARENT)
@@ -295,8 +292,18 @@ impl EndpointsFigure {
             .map_err(err)?;
         for (a, result) in per_arm.iter().enumerate() {
             let Some(result) = result else { continue };
-            let row = SegmentValue::CenterOf(n - 1 - a);
+            let row = (n - 1 - a) as f64;
             let colour = palette(a);
+            // The arm's name beside the y axis, level with its marker.
+            let (px, py) = chart.backend_coord(&(lo - pad, row));
+            let base = chart_area.get_base_pixel();
+            chart_area
+                .draw(&Text::new(
+                    arm_names[a].clone(),
+                    (px - base.0 - 8, py - base.1),
+                    label_font().pos(Pos::new(HPos::Right, VPos::Center)),
+                ))
+                .map_err(err)?;
             let (est, lower, upper) = (
                 display_value(outcome, result.result.estimate),
                 display_value(outcome, result.result.lower),
@@ -304,28 +311,27 @@ impl EndpointsFigure {
             );
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    vec![(lower, row.clone()), (upper, row.clone())],
+                    vec![(lower, row), (upper, row)],
                     colour.stroke_width(3),
                 )))
                 .map_err(err)?;
             chart
-                .draw_series(std::iter::once(Circle::new(
-                    (est, row.clone()),
-                    7,
-                    colour.filled(),
-                )))
+                .draw_series(std::iter::once(Circle::new((est, row), 7, colour.filled())))
                 .map_err(err)?;
             chart
-                .draw_series(std::iter::once(Text::new(
-                    format!(
-                        "{} [{}, {}]",
-                        format_number(est),
-                        format_number(lower),
-                        format_number(upper)
-                    ),
-                    (est, row),
-                    note_font().pos(Pos::new(HPos::Center, VPos::Bottom)),
-                )))
+                .draw_series(std::iter::once(
+                    EmptyElement::at((est, row))
+                        + Text::new(
+                            format!(
+                                "{} [{}, {}]",
+                                format_number(est),
+                                format_number(lower),
+                                format_number(upper)
+                            ),
+                            (0, -11),
+                            note_font().pos(Pos::new(HPos::Center, VPos::Bottom)),
+                        ),
+                ))
                 .map_err(err)?;
         }
         for (i, c) in comparisons.iter().enumerate() {
@@ -434,7 +440,7 @@ impl AdverseFigure {
             .margin_right(24)
             .x_label_area_size(40)
             .y_label_area_size(72)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..top)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..top)
             .map_err(err)?;
         chart
             .configure_mesh()
@@ -442,11 +448,8 @@ impl AdverseFigure {
             .axis_desc_style(label_font())
             .label_style((FONT_FAMILY, 13))
             .y_label_formatter(&|v| format_number(*v))
-            .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) if *i < n => arm_names[*i].clone(),
-                _ => String::new(),
-            })
-            .x_labels(n)
+            .x_label_formatter(&|_| String::new())
+            .x_labels(0)
             .disable_x_mesh()
             .bold_line_style(BLACK.mix(0.08))
             .light_line_style(TRANSPARENT)
@@ -460,36 +463,46 @@ impl AdverseFigure {
                 display_value(outcome, result.result.lower).max(0.0),
                 display_value(outcome, result.result.upper),
             );
-            let mut bar = Rectangle::new(
-                [
-                    (SegmentValue::Exact(a), 0.0),
-                    (SegmentValue::Exact(a + 1), est),
-                ],
-                colour.mix(0.85).filled(),
-            );
-            bar.set_margin(0, 0, 30, 30);
-            chart.draw_series(std::iter::once(bar)).map_err(err)?;
-            let centre = SegmentValue::CenterOf(a);
+            let x = a as f64;
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.3, 0.0), (x + 0.3, est)],
+                    colour.mix(0.85).filled(),
+                )))
+                .map_err(err)?;
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    vec![(centre.clone(), lower), (centre.clone(), upper)],
+                    vec![(x, lower), (x, upper)],
                     BLACK.stroke_width(2),
                 )))
                 .map_err(err)?;
             for end in [lower, upper] {
                 chart
                     .draw_series(std::iter::once(
-                        EmptyElement::at((centre.clone(), end))
+                        EmptyElement::at((x, end))
                             + PathElement::new(vec![(-8, 0), (8, 0)], BLACK.stroke_width(2)),
                     ))
                     .map_err(err)?;
             }
             chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("{}%", format_number(est)),
-                    (SegmentValue::Exact(a), upper),
-                    note_font().pos(Pos::new(HPos::Left, VPos::Bottom)),
-                )))
+                .draw_series(std::iter::once(
+                    EmptyElement::at((x, upper))
+                        + Text::new(
+                            format!("{}%", format_number(est)),
+                            (0, -8),
+                            note_font().pos(Pos::new(HPos::Center, VPos::Bottom)),
+                        ),
+                ))
+                .map_err(err)?;
+            // The arm's name under the bar.
+            let (px, py) = chart.backend_coord(&(x, 0.0));
+            let base = chart_area.get_base_pixel();
+            chart_area
+                .draw(&Text::new(
+                    arm_names[a].clone(),
+                    (px - base.0, py - base.1 + 10),
+                    label_font().pos(Pos::new(HPos::Center, VPos::Top)),
+                ))
                 .map_err(err)?;
         }
         for (i, c) in comparisons.iter().enumerate() {

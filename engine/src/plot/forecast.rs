@@ -35,7 +35,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{
-    Fan, Ribbon, TARGET_GREY, TimeAxis, TimeChart, YCoord, YScale, draw_fan, draw_legend,
+    Fan, Ribbon, TARGET_GREY, TimeAxis, TimeChart, YCoord, YScale, draw_fans, draw_legend,
     draw_target, palette, time_chart, with_unit, y_range,
 };
 use super::{Figure, PlotError};
@@ -111,19 +111,19 @@ impl ForecastFigure {
             draw_target(&mut chart, x.clone(), range, "target range", plot)?;
         }
         let times: Vec<f64> = self.times_h.iter().map(|t| axis.scale(*t)).collect();
-        for (i, r) in self.regimens.iter().enumerate() {
-            draw_fan(
-                &mut chart,
-                &Fan {
-                    times: &times,
-                    median: &r.median,
-                    ribbons: &r.ribbons,
-                    colour: palette(i),
-                    label: &r.name,
-                },
-                plot,
-            )?;
-        }
+        let fans: Vec<Fan<'_>> = self
+            .regimens
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Fan {
+                times: &times,
+                median: &r.median,
+                ribbons: &r.ribbons,
+                colour: palette(i),
+                label: &r.name,
+            })
+            .collect();
+        draw_fans(&mut chart, &fans, plot)?;
         let y = chart.y_range();
         if let Some(now) = self.now_h {
             let now = axis.scale(now);

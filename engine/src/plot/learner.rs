@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use twins::learner::{HeldOut, INTERVAL_LEVEL};
 
-use super::style::{caption_font, draw_legend, format_number, label_font, palette};
+use super::style::{caption_font, draw_legend, draw_log_ticks, format_number, label_font, palette};
 use super::{FONT_FAMILY, Figure, Format, PlotError, write_figure};
 
 /// Nominal levels of the calibration plot.
@@ -209,12 +209,15 @@ impl Figure for PredictedFigure<'_> {
             ))
             .axis_desc_style(label_font())
             .label_style((FONT_FAMILY, 13))
-            .x_label_formatter(&|v| format_number(*v))
-            .y_label_formatter(&|v| format_number(*v))
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|_| String::new())
+            .x_labels(0)
+            .y_labels(0)
             .bold_line_style(BLACK.mix(0.08))
             .light_line_style(TRANSPARENT)
             .draw()
             .map_err(err)?;
+        draw_log_ticks(root, &mut chart, (true, true), plot)?;
         chart
             .draw_series(LineSeries::new([(min, min), (max, max)], BLACK.mix(0.5)))
             .map_err(err)?

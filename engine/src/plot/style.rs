@@ -236,30 +236,70 @@ where
         .draw()
         .map_err(|e| PlotError::draw(plot, e))?;
     if scale == YScale::Log {
-        // plotters puts few labels on a log axis spanning less than a decade or two: draw
-        // 1-2-5 ticks (or decades only, when there would be too many) with their grid lines.
-        let (x, y) = (chart.x_range(), chart.y_range());
-        let base = area.get_base_pixel();
+        draw_log_ticks(area, &mut chart, (false, true), plot)?;
+    }
+    Ok(chart)
+}
+
+/// Draws 1-2-5 tick labels and grid lines on the log axes of `chart` (`logs`: x, y); plotters
+/// puts few labels on a log axis spanning less than a decade or two. The mesh's own labels of
+/// those axes must be blank.
+pub fn draw_log_ticks<'a, DB, X, Y>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    logs: (bool, bool),
+    plot: &str,
+) -> Result<(), PlotError>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let err = |e| PlotError::draw(plot, e);
+    let (x, y) = (chart.x_range(), chart.y_range());
+    let base = area.get_base_pixel();
+    let font = |h, v| {
+        (FONT_FAMILY, 13)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(h, v))
+    };
+    if logs.1 {
         for tick in log_ticks(y.start, y.end) {
             chart
                 .draw_series(LineSeries::new(
                     [(x.start, tick), (x.end, tick)],
                     BLACK.mix(0.08),
                 ))
-                .map_err(|e| PlotError::draw(plot, e))?;
+                .map_err(err)?;
             let (px, py) = chart.backend_coord(&(x.start, tick));
             area.draw(&Text::new(
                 format_number(tick),
                 (px - base.0 - 8, py - base.1),
-                (FONT_FAMILY, 13)
-                    .into_font()
-                    .color(&BLACK)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
+                font(HPos::Right, VPos::Center),
             ))
-            .map_err(|e| PlotError::draw(plot, e))?;
+            .map_err(err)?;
         }
     }
-    Ok(chart)
+    if logs.0 {
+        for tick in log_ticks(x.start, x.end) {
+            chart
+                .draw_series(LineSeries::new(
+                    [(tick, y.start), (tick, y.end)],
+                    BLACK.mix(0.08),
+                ))
+                .map_err(err)?;
+            let (px, py) = chart.backend_coord(&(tick, y.start));
+            area.draw(&Text::new(
+                format_number(tick),
+                (px - base.0, py - base.1 + 8),
+                font(HPos::Center, VPos::Top),
+            ))
+            .map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 /// Ticks of a log axis from `low` to `high` (both > 0): 1, 2 and 5 per decade, or decades only
@@ -326,10 +366,11 @@ where
     Ok(())
 }
 
-/// Draws a fan: ribbons (widest lightest) and the median line, clamped into the y range.
-pub fn draw_fan<'a, DB, Y>(
+/// Draws fans, clamped into the y range: every ribbon (widest lightest) first, then every median
+/// line, so that no ribbon tints another fan's median.
+pub fn draw_fans<'a, DB, Y>(
     chart: &mut TimeChart<'a, DB, Y>,
-    fan: &Fan<'_>,
+    fans: &[Fan<'_>],
     plot: &str,
 ) -> Result<(), PlotError>
 where
@@ -345,47 +386,53 @@ where
             y.start
         }
     };
-    let mut ribbons: Vec<&Ribbon> = fan.ribbons.iter().collect();
-    ribbons.sort_by(|a, b| b.level.total_cmp(&a.level));
-    let widest = ribbons.first().map_or(1.0, |r| r.level);
-    for ribbon in ribbons {
-        let opacity = if ribbon.level < widest {
-            INNER_OPACITY
-        } else {
-            OUTER_OPACITY
-        };
-        let mut points: Vec<(f64, f64)> = fan
-            .times
-            .iter()
-            .zip(&ribbon.upper)
-            .map(|(t, v)| (*t, clamp(*v)))
-            .collect();
-        points.extend(
-            fan.times
+    for fan in fans {
+        let mut ribbons: Vec<&Ribbon> = fan.ribbons.iter().collect();
+        ribbons.sort_by(|a, b| b.level.total_cmp(&a.level));
+        let widest = ribbons.first().map_or(1.0, |r| r.level);
+        for ribbon in ribbons {
+            let opacity = if ribbon.level < widest {
+                INNER_OPACITY
+            } else {
+                OUTER_OPACITY
+            };
+            let mut points: Vec<(f64, f64)> = fan
+                .times
                 .iter()
-                .zip(&ribbon.lower)
-                .rev()
-                .map(|(t, v)| (*t, clamp(*v))),
-        );
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                points,
-                fan.colour.mix(opacity).filled(),
-            )))
-            .map_err(|e| PlotError::draw(plot, e))?;
+                .zip(&ribbon.upper)
+                .map(|(t, v)| (*t, clamp(*v)))
+                .collect();
+            points.extend(
+                fan.times
+                    .iter()
+                    .zip(&ribbon.lower)
+                    .rev()
+                    .map(|(t, v)| (*t, clamp(*v))),
+            );
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    points,
+                    fan.colour.mix(opacity).filled(),
+                )))
+                .map_err(|e| PlotError::draw(plot, e))?;
+        }
     }
-    let colour = fan.colour;
-    chart
-        .draw_series(LineSeries::new(
-            fan.times
-                .iter()
-                .zip(fan.median)
-                .map(|(t, v)| (*t, clamp(*v))),
-            colour.stroke_width(2),
-        ))
-        .map_err(|e| PlotError::draw(plot, e))?
-        .label(fan.label.to_owned())
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3)));
+    for fan in fans {
+        let colour = fan.colour;
+        chart
+            .draw_series(LineSeries::new(
+                fan.times
+                    .iter()
+                    .zip(fan.median)
+                    .map(|(t, v)| (*t, clamp(*v))),
+                colour.stroke_width(2),
+            ))
+            .map_err(|e| PlotError::draw(plot, e))?
+            .label(fan.label.to_owned())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
+            });
+    }
     Ok(())
 }
 
