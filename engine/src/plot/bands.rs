@@ -211,7 +211,14 @@ impl BandsFigure {
             .copied()
             .chain(targets.iter().flat_map(|t| [t.low, t.high]));
         let y = y_range(values, self.y_scale);
-        let caption = format!("{}: median, 25–75% and 5–95% of twins", panel.output);
+        let caption = if self.arms.len() > 1 {
+            format!(
+                "{}: median (line), 25–75% (band) and 5–95% (dashed) of twins",
+                panel.output
+            )
+        } else {
+            format!("{}: median, 25–75% and 5–95% of twins", panel.output)
+        };
         let y_title = with_unit(&panel.output, &panel.unit);
         match self.y_scale {
             YScale::Linear => self.fill_panel(

@@ -143,11 +143,12 @@ pub fn y_range(values: impl Iterator<Item = f64> + Clone, scale: YScale) -> Rang
         YScale::Linear => {
             let low = min.min(0.0);
             let high = if max > low { max } else { low + 1.0 };
-            low..high + 0.05 * (high - low)
+            // Headroom for the legend in the upper right corner.
+            low..high + 0.3 * (high - low)
         }
         YScale::Log => {
             let positive_min = finite.filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
-            let high = if max > 0.0 { max * 1.2 } else { 1.0 };
+            let high = if max > 0.0 { max * 2.5 } else { 1.0 };
             let floor = (high * 1e-4).max(if positive_min.is_finite() {
                 positive_min * 0.8
             } else {
@@ -367,7 +368,8 @@ where
 }
 
 /// Draws fans, clamped into the y range: every ribbon (widest lightest) first, then every median
-/// line, so that no ribbon tints another fan's median.
+/// line, so that no ribbon tints another fan's median. With several fans the widest ribbon of
+/// each is outlined with dashed lines rather than filled.
 pub fn draw_fans<'a, DB, Y>(
     chart: &mut TimeChart<'a, DB, Y>,
     fans: &[Fan<'_>],
@@ -391,6 +393,21 @@ where
         ribbons.sort_by(|a, b| b.level.total_cmp(&a.level));
         let widest = ribbons.first().map_or(1.0, |r| r.level);
         for ribbon in ribbons {
+            if fans.len() > 1 && ribbon.level >= widest && fan.ribbons.len() > 1 {
+                // Overlapping fans of several arms turn to mud when every ribbon is filled: the
+                // widest is outlined (dashed) instead.
+                for bound in [&ribbon.lower, &ribbon.upper] {
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            fan.times.iter().zip(bound).map(|(t, v)| (*t, clamp(*v))),
+                            5,
+                            4,
+                            fan.colour.stroke_width(1),
+                        ))
+                        .map_err(|e| PlotError::draw(plot, e))?;
+                }
+                continue;
+            }
             let opacity = if ribbon.level < widest {
                 INNER_OPACITY
             } else {
