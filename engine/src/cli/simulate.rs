@@ -18,7 +18,9 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub data: PathBuf,
     /// Where to write the predictions (CSV): one row per input record, in the input's order, with
-    /// ID, TIME (h), EVID, each model output, and each compartment's amount `A_<name>` (mg).
+    /// ID, TIME (h), EVID, each model output (concentrations, and PD effects such as INR or ANC),
+    /// and each state slot `A_<name>`: compartment amounts (mg), PD states in their own unit,
+    /// `A_AUC` in mg·h/L.
     #[arg(long)]
     pub out: PathBuf,
     /// Solve with the ODE solver even where the model is linear.

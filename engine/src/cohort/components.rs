@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
 use pk_models::outcomes::OutcomeValue;
-use pk_models::{CompartmentModel, Propagator, Subject};
+use pk_models::{Propagator, Subject};
+use twins::model_file::BuiltModel;
 use twins::population::Patient;
 use twins::random::TwinRng;
 
@@ -28,10 +29,10 @@ pub struct Parameters(pub BTreeMap<String, f64>);
 /// The twin's model and compartment (and PD) state.
 #[derive(Component, Debug, Clone)]
 pub struct Body {
-    /// The structural model with the twin's parameters.
-    pub model: CompartmentModel,
-    /// Amounts, infusions in progress and doses pending.
-    pub subject: Subject<Propagator<CompartmentModel>>,
+    /// The model (PK, and PD when the model file has it) with the twin's parameters.
+    pub model: BuiltModel,
+    /// Amounts (and PD states), infusions in progress and doses pending.
+    pub subject: Subject<Propagator<BuiltModel>>,
 }
 
 /// What the twin is due to receive.

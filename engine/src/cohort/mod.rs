@@ -133,9 +133,10 @@ fn spawn_twin(
         .model
         .build(&parameters)
         .map_err(|e| wrap("building the model", e))?;
-    let subject = Subject::new(
+    // PD states start at their baseline (e.g. Circ0), not at zero.
+    let subject = Subject::with_initial_state(
         Propagator::new(model.clone(), SolutionPath::Auto),
-        pk_models::Model::n_states(&model),
+        pk_models::Model::initial_state(&model),
     );
     let r = &spec.regimen;
     let plan = DosePlan {

@@ -19,6 +19,7 @@
 //! | Hamberg 2007 warfarin INR | [`HambergInr`] | `A1..A6`, `A7` | `INR` |
 //! | no effect: only the AUC accumulator | [`NoEffect`] | none | `C` |
 //! | any of these plus its cumulative hazard h0·exp(β·E) | [`CumulativeHazard`] | inner + `H` | inner |
+//! | one of these, chosen at run time (a model file) | [`AnyPd`] | the model's | the model's |
 //!
 //! ```
 //! use pk_models::pd::{DirectEffect, EffectShape, PkPd};
@@ -34,6 +35,7 @@
 //! # Ok::<(), pk_models::Error>(())
 //! ```
 
+mod any;
 mod coupling;
 mod direct;
 pub mod friberg;
@@ -42,6 +44,7 @@ mod hazard;
 mod indirect;
 mod transit;
 
+pub use any::AnyPd;
 pub use coupling::{NoEffect, PkPd};
 pub use direct::{DirectEffect, EffectShape};
 pub use friberg::{Friberg, FribergDrugEffect};

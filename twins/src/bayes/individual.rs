@@ -78,7 +78,7 @@ impl History {
     /// `LLOQ` (or in DV, as for NONMEM's M3). `path` names the file in errors.
     pub fn from_individual(individual: &Individual, spec: &ModelSpec, path: &Path) -> Result<Self> {
         let columns = dose_columns(spec);
-        let outputs: Vec<(String, String)> = spec
+        let outputs: Vec<(String, Option<String>)> = spec
             .file()
             .outputs
             .iter()
@@ -121,7 +121,11 @@ impl History {
                     let output = row
                         .cmt
                         .and_then(|c| spec.state_names().get(c.wrapping_sub(1)))
-                        .and_then(|state| outputs.iter().find(|(_, comp)| comp == state))
+                        .and_then(|state| {
+                            outputs
+                                .iter()
+                                .find(|(_, comp)| comp.as_deref() == Some(state.as_str()))
+                        })
                         .map_or_else(|| first_output.clone(), |(n, _)| n.clone());
                     let censored = ["BLQ", "CENS"]
                         .iter()

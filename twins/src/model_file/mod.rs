@@ -16,6 +16,34 @@
 //! )
 //! ```
 //!
+//! An optional `pd` section couples a PD model to the central concentration (see [`pd`]): its
+//! parameters are model parameters, so they take effects and random effects like PK ones, and
+//! outputs may then be the PD effect (`kind: Effect`, e.g. INR or ANC), a PD state
+//! (`kind: State`), or the running AUC (`kind: Auc`).
+//!
+//! ```ron
+//! (
+//!     name: "docetaxel, Friberg 2002",
+//!     structure: (compartments: 1, absorption: None, elimination: Linear),
+//!     parameters: {
+//!         "CL": (value: 36.0, unit: "L/h"), "V": (value: 8.0, unit: "L"),
+//!         "CIRC0": (value: 5.05, unit: "10^9/L"), "MTT": (value: 89.3, unit: "h"),
+//!         "GAMMA": (value: 0.163, unit: "1"), "EMAX": (value: 83.9, unit: "1"),
+//!         "EC50": (value: 7.17, unit: "uM"),
+//!     },
+//!     pd: (
+//!         model: Friberg(circ0: Parameter("CIRC0"), mtt: Parameter("MTT"), gamma: Parameter("GAMMA"),
+//!             drug: Emax(emax: Parameter("EMAX"), ec50: Parameter("EC50"))),
+//!         concentration: Micromolar(molar_mass: 807.9),
+//!     ),
+//!     outputs: [
+//!         (name: "CP", compartment: "central", unit: "mg/L"),
+//!         (name: "ANC", kind: Effect, unit: "10^9/L"),
+//!     ],
+//!     random_effects: (parameters: [(name: "MTT")], omega: [[0.04]]),
+//! )
+//! ```
+//!
 //! Parameters each structure needs (units): 1 compartment `CL` (L/h), `V` (L); 2 compartments
 //! `CL`, `V1`, `Q` (L/h), `V2`; 3 compartments `CL`, `V1`, `Q2`, `V2`, `Q3`, `V3`; first-order
 //! absorption `KA` (1/h); transit absorption `NTR` (count), `MTT` (h), `KA`; Michaelis–Menten
@@ -24,7 +52,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use pk_models::{Absorption, CompartmentModel, Disposition, DoseInputs, MichaelisMenten, Model};
+use pk_models::pd::{AnyPd, PkPd};
+use pk_models::{
+    Absorption, CompartmentModel, Disposition, DoseInputs, LinearSystem, MichaelisMenten, Model,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, locate};
@@ -32,8 +63,10 @@ use crate::genotype::GeneCatalogue;
 use crate::variability::{ParameterUncertainty, RandomEffects, RandomEffectsFile, ResidualError};
 
 mod effects;
+pub mod pd;
 
 pub use effects::{CovariateSource, Effect, RowCovariates};
+pub use pd::{ConcentrationUnit, PdFile, PdModelFile, PdValue};
 
 /// How many compartments distribute the drug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +155,12 @@ pub enum OutputKind {
     Concentration,
     /// `scale · amount`.
     Amount,
+    /// `scale ·` the value of any state slot, e.g. the PD state `Circ` (in its own unit).
+    State,
+    /// `scale ·` the PD model's effect (INR, ANC, E, ...); needs the `pd` section.
+    Effect,
+    /// `scale ·` the running AUC (mg·h/L since time 0); keeps the AUC as a state.
+    Auc,
 }
 
 fn one() -> f64 {
@@ -134,8 +173,10 @@ fn one() -> f64 {
 pub struct OutputSpec {
     /// Column name (e.g. `CP`).
     pub name: String,
-    /// State name of the compartment (e.g. `central`).
-    pub compartment: String,
+    /// State name of the compartment or PD state (e.g. `central`, `Circ`); none for an effect or
+    /// the AUC.
+    #[serde(default)]
+    pub compartment: Option<String>,
     /// Concentration or amount.
     #[serde(default)]
     pub kind: OutputKind,
@@ -192,6 +233,9 @@ pub struct ModelFile {
     /// Per-compartment dose inputs.
     #[serde(default)]
     pub dose_inputs: Vec<DoseInputSpec>,
+    /// A PD model driven by the central concentration, and the exposure integral.
+    #[serde(default)]
+    pub pd: Option<PdFile>,
     /// Between-subject (and inter-occasion) variability: which parameters, Ω.
     #[serde(default)]
     pub random_effects: Option<RandomEffectsFile>,
@@ -203,12 +247,100 @@ pub struct ModelFile {
     pub uncertainty: Option<UncertaintyFile>,
 }
 
+/// Where an output's value is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutputSource {
+    /// A state slot, over its volume for a concentration.
+    Slot(usize),
+    /// The PD effect.
+    Effect,
+}
+
+/// A model built from a model file: PK only, or PK coupled to a PD model (and the AUC).
+///
+/// State slots: the PK slots, then the PD slots, then `AUC` (as [`PkPd`] lays them out).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BuiltModel {
+    /// A compartment model, solved exactly when it is linear.
+    Pk(CompartmentModel),
+    /// A compartment model driving a PD model (or only the AUC), solved with the ODE path.
+    PkPd(Box<PkPd<AnyPd>>),
+}
+
+impl BuiltModel {
+    /// The PK part.
+    pub fn pk(&self) -> &CompartmentModel {
+        match self {
+            Self::Pk(pk) => pk,
+            Self::PkPd(m) => m.pk(),
+        }
+    }
+
+    /// The coupled model, when there is a PD part.
+    pub fn pkpd(&self) -> Option<&PkPd<AnyPd>> {
+        match self {
+            Self::Pk(_) => None,
+            Self::PkPd(m) => Some(m),
+        }
+    }
+
+    /// Volume (L) of a PK slot; `None` for a depot, a PD slot or the AUC.
+    pub fn volume(&self, slot: usize) -> Option<f64> {
+        let pk = self.pk();
+        (slot < pk.n_states()).then(|| pk.volume(slot)).flatten()
+    }
+
+    /// The PD effect in a full state; `None` without a PD part.
+    pub fn effect(&self, state: &[f64]) -> Option<f64> {
+        self.pkpd().map(|m| m.effect(state))
+    }
+}
+
+impl Model for BuiltModel {
+    fn n_states(&self) -> usize {
+        match self {
+            Self::Pk(m) => m.n_states(),
+            Self::PkPd(m) => m.n_states(),
+        }
+    }
+
+    fn state_name(&self, index: usize) -> String {
+        match self {
+            Self::Pk(m) => m.state_name(index),
+            Self::PkPd(m) => m.state_name(index),
+        }
+    }
+
+    fn rhs(&self, time: f64, state: &[f64], rates: &[f64], d_state: &mut [f64]) {
+        match self {
+            Self::Pk(m) => m.rhs(time, state, rates, d_state),
+            Self::PkPd(m) => m.rhs(time, state, rates, d_state),
+        }
+    }
+
+    fn linear_system(&self) -> Option<LinearSystem> {
+        match self {
+            Self::Pk(m) => m.linear_system(),
+            Self::PkPd(m) => m.linear_system(),
+        }
+    }
+
+    fn initial_state(&self) -> Vec<f64> {
+        match self {
+            Self::Pk(m) => m.initial_state(),
+            Self::PkPd(m) => m.initial_state(),
+        }
+    }
+}
+
 /// A validated model: the file, its compartments resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelSpec {
     file: ModelFile,
     state_names: Vec<String>,
-    outputs: Vec<(usize, OutputSpec)>,
+    /// Whether the built model keeps the AUC as a state.
+    auc: bool,
+    outputs: Vec<(OutputSource, OutputSpec)>,
     dose_inputs: Vec<(usize, DoseInputSpec)>,
     random_effects: Option<RandomEffects>,
     uncertainty: Option<ParameterUncertainty>,
@@ -260,8 +392,8 @@ impl ModelSpec {
             .iter()
             .map(|(k, v)| (k.clone(), v.value))
             .collect();
-        let model =
-            build(&file.structure, &typical).map_err(|e| (Some("parameters".to_owned()), e))?;
+        let auc = file.outputs.iter().any(|o| o.kind == OutputKind::Auc);
+        let model = build_model(&file, auc, &typical).map_err(|(key, e)| (Some(key), e))?;
         let state_names: Vec<String> = (0..model.n_states()).map(|i| model.state_name(i)).collect();
         let slot = |name: &str, context: &str| {
             state_names.iter().position(|s| s == name).ok_or_else(|| {
@@ -276,19 +408,42 @@ impl ModelSpec {
         };
         let mut outputs = Vec::new();
         for o in &file.outputs {
-            let i = slot(&o.compartment, "outputs")?;
-            if o.kind == OutputKind::Concentration && model.volume(i).is_none() {
-                return Err((
-                    Some("outputs".into()),
-                    Error::Inconsistent {
-                        what: format!(
-                            "output {} is a concentration in `{}`, which has no volume",
-                            o.name, o.compartment
-                        ),
-                    },
-                ));
-            }
-            outputs.push((i, o.clone()));
+            let here = Some(format!("\"{}\"", o.name));
+            let inconsistent = |what: String| (here.clone(), Error::Inconsistent { what });
+            let source = match (o.kind, &o.compartment) {
+                (OutputKind::Effect, _) => {
+                    if file.pd.as_ref().is_none_or(|p| p.model.is_none()) {
+                        return Err(inconsistent(format!(
+                            "output {} is the PD effect, but the model file has no `pd` model",
+                            o.name
+                        )));
+                    }
+                    OutputSource::Effect
+                }
+                (OutputKind::Auc, _) => OutputSource::Slot(
+                    model
+                        .pkpd()
+                        .and_then(PkPd::auc_index)
+                        .ok_or_else(|| inconsistent("no AUC state".into()))?,
+                ),
+                (_, None) => {
+                    return Err(inconsistent(format!(
+                        "output {} needs the `compartment` it reads",
+                        o.name
+                    )));
+                }
+                (kind, Some(c)) => {
+                    let i = slot(c, "outputs").map_err(|(_, e)| (here.clone(), e))?;
+                    if kind == OutputKind::Concentration && model.volume(i).is_none() {
+                        return Err(inconsistent(format!(
+                            "output {} is a concentration in `{c}`, which has no volume",
+                            o.name
+                        )));
+                    }
+                    OutputSource::Slot(i)
+                }
+            };
+            outputs.push((source, o.clone()));
         }
         let mut dose_inputs = Vec::new();
         for d in &file.dose_inputs {
@@ -378,6 +533,7 @@ impl ModelSpec {
         Ok(Self {
             file,
             state_names,
+            auc,
             outputs,
             dose_inputs,
             random_effects,
@@ -454,9 +610,10 @@ impl ModelSpec {
             .collect()
     }
 
-    /// Builds the compartment model for these parameter values.
-    pub fn build(&self, parameters: &BTreeMap<String, f64>) -> Result<CompartmentModel> {
-        build(&self.file.structure, parameters)
+    /// Builds the model for these parameter values: the compartment model, coupled to the PD
+    /// model (and the AUC) when the file has them.
+    pub fn build(&self, parameters: &BTreeMap<String, f64>) -> Result<BuiltModel> {
+        build_model(&self.file, self.auc, parameters).map_err(|(_, e)| e)
     }
 
     /// Names of the state slots, in order (CMT = index + 1).
@@ -469,15 +626,18 @@ impl ModelSpec {
         self.outputs.iter().map(|(_, o)| o.name.as_str())
     }
 
-    /// Output values for a state of `model`.
-    pub fn outputs_into(&self, model: &CompartmentModel, state: &[f64], out: &mut Vec<f64>) {
+    /// Output values for a state of `model` (built by [`ModelSpec::build`]).
+    pub fn outputs_into(&self, model: &BuiltModel, state: &[f64], out: &mut Vec<f64>) {
         out.clear();
-        for (i, o) in &self.outputs {
-            let amount = state[*i] * o.scale;
-            out.push(match o.kind {
-                OutputKind::Amount => amount,
-                OutputKind::Concentration => amount / model.volume(*i).unwrap_or(f64::NAN),
-            });
+        for (source, o) in &self.outputs {
+            let value = match *source {
+                OutputSource::Effect => model.effect(state).unwrap_or(f64::NAN),
+                OutputSource::Slot(i) if o.kind == OutputKind::Concentration => {
+                    state[i] / model.volume(i).unwrap_or(f64::NAN)
+                }
+                OutputSource::Slot(i) => state[i],
+            };
+            out.push(o.scale * value);
         }
     }
 
@@ -530,6 +690,31 @@ fn param(parameters: &BTreeMap<String, f64>, name: &str) -> Result<f64> {
             name: name.to_owned(),
             context: "the structural model".to_owned(),
         })
+}
+
+/// Builds the model of `file` for these parameter values; an error comes with the key that
+/// locates it in the text.
+fn build_model(
+    file: &ModelFile,
+    auc: bool,
+    parameters: &BTreeMap<String, f64>,
+) -> std::result::Result<BuiltModel, (String, Error)> {
+    let pk = build(&file.structure, parameters).map_err(|e| ("parameters".to_owned(), e))?;
+    let only_auc = PdFile {
+        model: None,
+        concentration: ConcentrationUnit::MgPerL,
+        exposure_integral: true,
+        hazard: None,
+    };
+    let pd = match &file.pd {
+        Some(pd) => pd,
+        None if auc => &only_auc,
+        None => return Ok(BuiltModel::Pk(pk)),
+    };
+    let model = pd
+        .couple(pk, parameters, auc)
+        .map_err(|e| (e.key, e.error))?;
+    Ok(BuiltModel::PkPd(Box::new(model)))
 }
 
 /// Builds a compartment model of `structure` from named parameter values.
