@@ -292,3 +292,83 @@ fn a_patient_missing_a_covariate_is_refused_at_creation() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("P-2") && err.contains("WT"), "{err}");
 }
+
+/// Each ID's estimate depends only on its own data, so the output is the same byte for byte
+/// whatever the number of threads (STYLE.md §16).
+#[test]
+fn estimate_is_byte_identical_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = theoph().join("theoph_model.ron");
+    let data = theoph().join("theoph.csv");
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("t{threads}"));
+        ok(&[
+            "estimate",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "--out",
+            s(&out),
+            "--threads",
+            threads,
+        ]);
+        outputs.push((
+            read(&out.join("individual.csv")),
+            read(&out.join("predictions.csv")),
+        ));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}
+
+/// A forecast is a function of the twin and the seed.
+#[test]
+fn forecasts_with_the_same_seed_are_identical() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = theoph().join("theoph_model.ron");
+    let patient = dir.path().join("patient.ron");
+    std::fs::write(&patient, r#"(id: "1", numeric: {"WT": 79.6})"#).expect("write");
+    let twin = dir.path().join("twin.json");
+    ok(&[
+        "twin",
+        "new",
+        "--model",
+        s(&model),
+        "--patient",
+        s(&patient),
+        "--out",
+        s(&twin),
+    ]);
+    let all = read(&theoph().join("theoph.csv"));
+    let subject: Vec<&str> = all
+        .lines()
+        .filter(|l| l.starts_with("ID") || l.starts_with("1,"))
+        .collect();
+    let data = dir.path().join("s1.csv");
+    std::fs::write(&data, subject.join("\n") + "\n").expect("write");
+    ok(&["twin", "observe", s(&twin), s(&data)]);
+    let mut bands = Vec::new();
+    for name in ["a.csv", "b.csv"] {
+        let out = dir.path().join(name);
+        ok(&[
+            "twin",
+            "forecast",
+            s(&twin),
+            "--dose",
+            "320",
+            "--every",
+            "12",
+            "--doses",
+            "4",
+            "--draws",
+            "300",
+            "--seed",
+            "7",
+            "--out",
+            s(&out),
+        ]);
+        bands.push(read(&out));
+    }
+    assert_eq!(bands[0], bands[1]);
+}

@@ -368,12 +368,7 @@ fn draws(
             let etas: Vec<Vec<f64>> = (0..args.draws.max(1))
                 .map(|_| effects.sample(&mut rng))
                 .collect();
-            let basis = Basis::Posterior {
-                draws: etas.len(),
-                method: twins::bayes::PosteriorMethod::ImportanceSampling {
-                    effective_sample_size: etas.len() as f64,
-                },
-            };
+            let basis = Basis::Prior { draws: etas.len() };
             Ok((etas, basis))
         }
     }
@@ -382,6 +377,7 @@ fn draws(
 fn describe(basis: &Basis) -> String {
     match basis {
         Basis::Map => "the MAP point (probabilities are 0 or 1)".into(),
+        Basis::Prior { draws } => format!("{draws} prior draws (no observations yet)"),
         Basis::Posterior { draws, method } => format!("{draws} posterior draws ({method:?})"),
     }
 }

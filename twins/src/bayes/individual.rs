@@ -310,6 +310,15 @@ impl<'a> IndividualModel<'a> {
                     expected: "a finite value at a finite time",
                 });
             }
+            if matches!(error, crate::variability::ResidualError::Exponential { .. })
+                && value <= 0.0
+            {
+                return Err(Error::InvalidValue {
+                    name: format!("observation {} of {} at {} h", i + 1, o.output, o.time),
+                    value,
+                    expected: "a value > 0 (the residual error is exponential, on the log scale)",
+                });
+            }
             observed.push(ObservedValue {
                 measurement: o.measurement,
                 error,

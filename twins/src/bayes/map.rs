@@ -367,3 +367,69 @@ pub fn estimate_map<P: Predictor>(
         predictions,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bayes::objective::{FnPredictor, Measurement, ObservedValue};
+    use crate::variability::{Covariance, ResidualError};
+
+    /// f(η) = 10·exp(η).
+    fn exponential(eta: &[f64], out: &mut [f64]) {
+        out[0] = 10.0 * eta[0].exp();
+    }
+
+    type Exponential = FnPredictor<fn(&[f64], &mut [f64])>;
+
+    fn problem(y: f64, error: ResidualError) -> Result<Objective<Exponential>> {
+        let predictor: Exponential = FnPredictor::new(1, 1, exponential);
+        Objective::new(
+            predictor,
+            vec![ObservedValue {
+                measurement: Measurement::Value(y),
+                error,
+            }],
+            &Covariance::diagonal("omega", &[0.1])?,
+        )
+    }
+
+    #[test]
+    fn a_warm_start_of_the_wrong_length_is_an_error() -> Result<()> {
+        let p = problem(12.0, ResidualError::Proportional { cv: 0.1 })?;
+        let err = estimate_map(&p, Some(&[0.0, 0.0]), &MapSettings::default());
+        assert!(matches!(err, Err(Error::Inconsistent { .. })));
+        Ok(())
+    }
+
+    /// f = 10·exp(η) with exponential error is linear on the log scale: the mode is
+    /// η = ln(y/10)·ω/(ω + σ²) (normal-normal conjugacy), whatever the start.
+    #[test]
+    fn a_far_warm_start_reaches_the_same_mode() -> Result<()> {
+        let p = problem(20.0, ResidualError::Exponential { sd_log: 0.2 })?;
+        let expected = (2.0f64).ln() * 0.1 / (0.1 + 0.04);
+        for start in [None, Some(&[3.0][..]), Some(&[-4.0][..])] {
+            let map = estimate_map(&p, start, &MapSettings::default())?;
+            assert!(map.converged);
+            assert!(
+                (map.eta[0] - expected).abs() < 1e-7,
+                "{start:?}: {}",
+                map.eta[0]
+            );
+            // Posterior variance on the log scale: (1/ω + 1/σ²)⁻¹.
+            let variance = 1.0 / (1.0 / 0.1 + 1.0 / 0.04);
+            assert!((map.covariance[(0, 0)] - variance).abs() < 1e-6 * variance);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn an_impossible_observation_is_reported_not_panicked() -> Result<()> {
+        // A proportional error with zero cv: the variance is zero everywhere.
+        let p = problem(12.0, ResidualError::Proportional { cv: 0.0 })?;
+        assert!(matches!(
+            estimate_map(&p, None, &MapSettings::default()),
+            Err(Error::NotEnoughData { .. })
+        ));
+        Ok(())
+    }
+}

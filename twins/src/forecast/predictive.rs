@@ -51,6 +51,11 @@ pub struct NamedOutcome {
 pub enum Basis {
     /// The MAP point alone: outcome probabilities are 0 or 1.
     Map,
+    /// Draws from the prior, η ~ N(0, Ω): a twin with no observations yet.
+    Prior {
+        /// Number of draws.
+        draws: usize,
+    },
     /// Draws from the full posterior.
     Posterior {
         /// Number of draws.
@@ -239,5 +244,33 @@ fn summarise(name: &str, values: &[OutcomeValue]) -> OutcomeForecast {
         name: name.to_owned(),
         probability: binary.then(|| events as f64 / n),
         quantiles: (!numbers.is_empty()).then(|| quantiles(&mut numbers)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// R: quantile(c(1, 2, 3, 4, 10), c(.05, .25, .5, .75, .95), type = 7).
+    #[test]
+    fn quantiles_match_r_type_7() {
+        let q = quantiles(&mut [10.0, 2.0, 4.0, 1.0, 3.0]);
+        let r = [1.2, 2.0, 3.0, 4.0, 8.8];
+        for (a, b) in q.iter().zip(r) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn flags_and_event_times_become_probabilities() {
+        let values = [
+            OutcomeValue::Time(Some(3.0)),
+            OutcomeValue::Time(None),
+            OutcomeValue::Time(Some(1.0)),
+            OutcomeValue::Time(None),
+        ];
+        let summary = summarise("event", &values);
+        assert_eq!(summary.probability, Some(0.5));
+        assert_eq!(summary.quantiles, None);
     }
 }

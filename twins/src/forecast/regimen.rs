@@ -87,3 +87,39 @@ impl Regimen {
         }]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const Q12H: Regimen = Regimen {
+        start: 24.0,
+        amount: 1000.0,
+        interval: 12.0,
+        doses: 4,
+        infusion: Some(2.0),
+        cmt: 1,
+    };
+
+    #[test]
+    fn events_are_one_record_with_addl_and_rate() -> Result<()> {
+        Q12H.validate()?;
+        let events = Q12H.events();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].additional, 3);
+        assert_eq!(events[0].rate, 500.0);
+        Ok(())
+    }
+
+    #[test]
+    fn invalid_fields_are_named() {
+        let bad = Regimen {
+            interval: 0.0,
+            ..Q12H
+        };
+        let err = bad.validate().expect_err("zero interval");
+        assert!(err.to_string().contains("interval"), "{err}");
+        let bad = Regimen { doses: 0, ..Q12H };
+        assert!(bad.validate().is_err());
+    }
+}
