@@ -195,17 +195,23 @@ fn write_outcomes(html: &mut String, s: &RunSummary) {
     for outcome in s.outcomes() {
         for (arm, result) in s.arms.iter().zip(s.per_arm(&outcome.name)) {
             let Some(r) = result else { continue };
+            // Proportions in percent, as in the plots.
+            let (scale, unit) = if r.kind == "proportion" {
+                (100.0, "% of twins".to_owned())
+            } else {
+                (1.0, r.unit.clone())
+            };
             let _ = writeln!(
                 html,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td class=\"num\">[{}, {}]</td>{}<td>{}</td></tr>",
                 escape(&r.name),
                 escape(&arm.name),
                 escape(&r.kind),
-                escape(&r.unit),
-                cell(r.result.estimate),
-                escape(&format_number(r.result.lower)),
-                escape(&format_number(r.result.upper)),
-                cell(r.mc_error),
+                escape(&unit),
+                cell(scale * r.result.estimate),
+                escape(&format_number(scale * r.result.lower)),
+                escape(&format_number(scale * r.result.upper)),
+                cell(scale * r.mc_error),
                 if r.adverse { "yes" } else { "no" }
             );
         }
@@ -219,20 +225,25 @@ fn write_comparisons(html: &mut String, s: &RunSummary) {
         html.push_str("<p>The scenario defines no comparisons.</p>\n</section>\n");
         return;
     }
-    html.push_str("<table>\n<thead><tr><th>Outcome</th><th>Treatment − control</th><th>Difference</th><th>95% interval</th><th>Power</th><th>α</th><th>Summary</th></tr></thead>\n<tbody>\n");
+    html.push_str("<table>\n<thead><tr><th>Outcome</th><th>Treatment − control</th><th>Difference (proportions in percentage points)</th><th>95% interval</th><th>Power (%)</th><th>α</th><th>Summary</th></tr></thead>\n<tbody>\n");
     for c in &s.comparisons {
         let outcome = s.outcomes().into_iter().find(|o| o.name == c.outcome);
         let text = outcome.map(|o| comparison_text(o, c)).unwrap_or_default();
+        let scale = if outcome.is_some_and(|o| o.kind == "proportion") {
+            100.0
+        } else {
+            1.0
+        };
         let _ = writeln!(
             html,
             "<tr><td>{}</td><td>{} − {}</td>{}<td class=\"num\">[{}, {}]</td>{}{}<td>{}</td></tr>",
             escape(&c.outcome),
             escape(&c.treatment),
             escape(&c.control),
-            cell(c.difference.estimate),
-            escape(&format_number(c.difference.lower)),
-            escape(&format_number(c.difference.upper)),
-            cell(c.power),
+            cell(scale * c.difference.estimate),
+            escape(&format_number(scale * c.difference.lower)),
+            escape(&format_number(scale * c.difference.upper)),
+            cell(100.0 * c.power),
             cell(c.alpha),
             escape(&text)
         );

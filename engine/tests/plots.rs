@@ -248,6 +248,28 @@ fn forecast_draws_fans_per_regimen_observations_doses_and_target() -> Result {
 }
 
 #[test]
+fn forecast_fan_from_twin_forecast_quantiles() {
+    let fan = RegimenFan::from_quantiles("q", &[[1.0, 2.0, 3.0, 4.0, 5.0]], vec![0.0]);
+    assert_eq!(fan.median, [3.0]);
+    assert_eq!(
+        (
+            fan.ribbons[0].level,
+            fan.ribbons[0].lower[0],
+            fan.ribbons[0].upper[0]
+        ),
+        (0.9, 1.0, 5.0)
+    );
+    assert_eq!(
+        (
+            fan.ribbons[1].level,
+            fan.ribbons[1].lower[0],
+            fan.ribbons[1].upper[0]
+        ),
+        (0.5, 2.0, 4.0)
+    );
+}
+
+#[test]
 fn forecast_with_mismatched_bands_is_refused() {
     let mut figure = forecast();
     figure.regimens[1].median.pop();

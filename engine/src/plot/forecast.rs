@@ -53,6 +53,31 @@ pub struct RegimenFan {
     pub dose_times_h: Vec<f64>,
 }
 
+impl RegimenFan {
+    /// A fan from per-time quantiles `[q05, q25, q50, q75, q95]` (the layout of
+    /// `twins::forecast::Forecast::bands`): the median, the 50% and the 90% intervals.
+    pub fn from_quantiles(name: &str, bands: &[[f64; 5]], dose_times_h: Vec<f64>) -> RegimenFan {
+        let column = |k: usize| bands.iter().map(|q| q[k]).collect::<Vec<f64>>();
+        RegimenFan {
+            name: name.to_owned(),
+            median: column(2),
+            ribbons: vec![
+                Ribbon {
+                    level: 0.9,
+                    lower: column(0),
+                    upper: column(4),
+                },
+                Ribbon {
+                    level: 0.5,
+                    lower: column(1),
+                    upper: column(3),
+                },
+            ],
+            dose_times_h,
+        }
+    }
+}
+
 /// The forecast figure.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ForecastFigure {
