@@ -94,7 +94,8 @@ impl Merger {
         let mut merger = Self {
             scenario: scenario.clone(),
             timecourse: if scenario.outputs.timecourse {
-                vec![vec![QuantileSketch::default(); n_tc]; a]
+                let per_sketch = scenario.twins_per_arm as usize * scenario.replicates as usize;
+                vec![vec![QuantileSketch::with_capacity(per_sketch); n_tc]; a]
             } else {
                 Vec::new()
             },
@@ -223,19 +224,24 @@ impl Merger {
             writeln!(f, "arm,time_h,output,unit,n,p05,p25,p50,p75,p95")?;
             let n_out = s.output_names.len();
             for (arm, sketches) in s.arms.iter().zip(&mut self.timecourse) {
+                // Quantiles of every time point at once, in parallel (each sketch is independent).
+                let quantiles: Vec<[f64; 5]> = sketches
+                    .par_iter_mut()
+                    .map(|sk| sk.quantiles(QUANTILES))
+                    .collect();
                 for (t, time) in s.record_times.iter().enumerate() {
                     for o in 0..n_out {
-                        let sketch = &mut sketches[t * n_out + o];
+                        let k = t * n_out + o;
                         write!(
                             f,
                             "{},{time},{},{},{}",
                             csv_field(&arm.name),
                             csv_field(&s.output_names[o]),
                             csv_field(&s.output_units[o]),
-                            sketch.count()
+                            sketches[k].count()
                         )?;
-                        for p in QUANTILES {
-                            write!(f, ",{}", sketch.quantile(p))?;
+                        for q in quantiles[k] {
+                            write!(f, ",{q}")?;
                         }
                         writeln!(f)?;
                     }
@@ -520,5 +526,5 @@ pub fn run(scenario: Arc<Scenario>, options: &RunOptions) -> Result<Summary, Err
         }
     }
     bar.finish_and_clear();
-    merger.finish(&options.out_dir)
+    pool.install(|| merger.finish(&options.out_dir))
 }

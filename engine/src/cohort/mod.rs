@@ -193,6 +193,24 @@ fn ticks(scenario: &Scenario) -> Vec<(f64, Option<usize>, Option<usize>)> {
     out
 }
 
+/// A placeholder left in a twin whose patient has been moved out at the end of a run.
+fn empty_patient() -> Patient {
+    Patient {
+        key: TwinKey {
+            scenario_seed: 0,
+            replicate: 0,
+            cohort: 0,
+            twin: 0,
+        },
+        covariates: twins::covariates::Covariates::new(
+            twins::covariates::CovariatesInput::default(),
+        )
+        .unwrap_or_else(|_| unreachable!("the default covariates are valid")),
+        genotypes: Vec::new(),
+        etas: Vec::new(),
+    }
+}
+
 /// Builds the world, runs every tick, and returns each twin's result in index order.
 pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
     let scenario = &spec.scenario;
@@ -226,17 +244,26 @@ pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
         }
         previous = now;
     }
-    let mut query = world.query::<(&Twin, &Parameters, &Outcomes, &Recorded, &DosePlan)>();
+    // Move each twin's results out of the world: it is dropped next, so nothing need be copied.
+    let mut query = world.query::<(
+        &mut Twin,
+        &mut Parameters,
+        &mut Outcomes,
+        &mut Recorded,
+        &mut DosePlan,
+    )>();
     let mut results: Vec<TwinResult> = query
-        .iter(&world)
-        .map(|(twin, parameters, outcomes, recorded, plan)| TwinResult {
-            index: twin.index,
-            patient: twin.patient.clone(),
-            parameters: parameters.0.clone(),
-            outcomes: outcomes.values.clone(),
-            recorded: recorded.0.clone(),
-            doses: plan.given.clone(),
-        })
+        .iter_mut(&mut world)
+        .map(
+            |(mut twin, mut parameters, mut outcomes, mut recorded, mut plan)| TwinResult {
+                index: twin.index,
+                patient: std::mem::replace(&mut twin.patient, empty_patient()),
+                parameters: std::mem::take(&mut parameters.0),
+                outcomes: std::mem::take(&mut outcomes.values),
+                recorded: std::mem::take(&mut recorded.0),
+                doses: std::mem::take(&mut plan.given),
+            },
+        )
         .collect();
     results.sort_by_key(|r| r.index);
     Ok(results)

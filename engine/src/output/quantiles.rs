@@ -66,6 +66,16 @@ impl Default for QuantileSketch {
 }
 
 impl QuantileSketch {
+    /// An empty sketch with room for `n` exact values (at most [`EXACT_LIMIT`]).
+    pub fn with_capacity(n: usize) -> Self {
+        Self::Exact(Vec::with_capacity(n.min(EXACT_LIMIT + 1)))
+    }
+
+    /// The quantiles `ps` (each in [0, 1]).
+    pub fn quantiles<const N: usize>(&mut self, ps: [f64; N]) -> [f64; N] {
+        ps.map(|p| self.quantile(p))
+    }
+
     /// Number of values summarised.
     pub fn count(&self) -> u64 {
         match self {
@@ -162,7 +172,7 @@ impl QuantileSketch {
                 if values.is_empty() {
                     return f64::NAN;
                 }
-                values.sort_by(f64::total_cmp);
+                values.sort_unstable_by(f64::total_cmp);
                 // R type 7: h = (n − 1)·p, interpolate between order statistics ⌊h⌋ and ⌈h⌉.
                 let h = (values.len() - 1) as f64 * p;
                 let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
