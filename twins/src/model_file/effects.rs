@@ -4,7 +4,7 @@
 //! | effect | factor |
 //! |---|---|
 //! | `Power(covariate, reference, exponent)` | (cov / reference)^exponent (allometry: WT, 70, 0.75) |
-//! | `Linear(covariate, reference, slope)` | 1 + slope·(cov − reference) |
+//! | `Linear(covariate, reference, slope)` | 1 + slope·(cov − reference); with `above_only: true`, 1 + slope·max(cov − reference, 0) |
 //! | `Exponential(covariate, reference, coefficient)` | exp(coefficient·(cov − reference)) |
 //! | `Categorical(covariate, factors)` | factors[level], 1 for a level not listed |
 //! | `Threshold(covariate, threshold, below, above)` | below if cov < threshold, else above |
@@ -42,6 +42,10 @@ pub enum Effect {
         reference: f64,
         /// Slope, per covariate unit.
         slope: f64,
+        /// Apply only above the reference: × (1 + slope·max(cov − reference, 0)), as for an
+        /// age effect that starts at a given age.
+        #[serde(default)]
+        above_only: bool,
     },
     /// × exp(coefficient·(cov − reference)).
     Exponential {
@@ -231,7 +235,11 @@ impl Effect {
                 covariate,
                 reference,
                 slope,
-            } => 1.0 + slope * (numeric(covariate)? - reference),
+                above_only,
+            } => {
+                let excess = numeric(covariate)? - reference;
+                1.0 + slope * if *above_only { excess.max(0.0) } else { excess }
+            }
             Effect::Exponential {
                 covariate,
                 reference,
