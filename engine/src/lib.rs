@@ -19,6 +19,8 @@
 //! | see the order of systems | [`cohort::schedule`] |
 //! | run a scenario | [`run::run`] |
 //! | a 3+3 escalation | [`escalation`] |
+//! | draw a run's plots, a forecast, a VPC | [`plot`] |
+//! | a one-file HTML report of a run | [`report`] |
 //! | the command line | [`cli`] |
 
 pub mod cli;
