@@ -30,8 +30,8 @@ mod error;
 pub mod escalation;
 pub mod output;
 pub mod plot;
-pub mod report;
 pub mod regression;
+pub mod report;
 pub mod run;
 pub mod scenario;
 
