@@ -16,7 +16,7 @@
 //! )
 //! ```
 //!
-//! An optional `pd` section couples a PD model to the central concentration (see [`pd`]): its
+//! An optional `pd` section couples a PD model to the central concentration (see [`pd`](crate::model_file::pd)): its
 //! parameters are model parameters, so they take effects and random effects like PK ones, and
 //! outputs may then be the PD effect (`kind: Effect`, e.g. INR or ANC), a PD state
 //! (`kind: State`), or the running AUC (`kind: Auc`).
@@ -264,7 +264,7 @@ pub enum BuiltModel {
     /// A compartment model, solved exactly when it is linear.
     Pk(CompartmentModel),
     /// A compartment model driving a PD model (or only the AUC), solved with the ODE path.
-    PkPd(Box<PkPd<AnyPd>>),
+    PkPd(PkPd<AnyPd>),
 }
 
 impl BuiltModel {
@@ -714,7 +714,7 @@ fn build_model(
     let model = pd
         .couple(pk, parameters, auc)
         .map_err(|e| (e.key, e.error))?;
-    Ok(BuiltModel::PkPd(Box::new(model)))
+    Ok(BuiltModel::PkPd(model))
 }
 
 /// Builds a compartment model of `structure` from named parameter values.
