@@ -1,12 +1,14 @@
 //! `twinsim simulate --model MODEL.ron --data DATA.csv --out PRED.csv`
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use pk_models::{Model, SolutionPath};
 use twins::dataset::Dataset;
-use twins::model_file::ModelSpec;
+use twins::genotype::GeneCatalogue;
+use twins::model_file::{ModelSpec, RowCovariates};
 
 /// Arguments of `twinsim simulate`.
 #[derive(Debug, clap::Args)]
@@ -37,8 +39,7 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     } else {
         SolutionPath::Auto
     };
-    let parameters = spec.typical_parameters();
-    let model = spec.build(&parameters)?;
+    let genes = GeneCatalogue::shipped()?;
     let mut text = Vec::new();
     write!(text, "ID,TIME,EVID")?;
     for name in spec.output_names() {
@@ -50,6 +51,24 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     writeln!(text)?;
     let mut outputs = Vec::new();
     for individual in &data.individuals {
+        // Typical values for this individual: covariate and genotype effects read from its first
+        // record's columns (e.g. AGE, CYP2C9 = *1/*3, VKORC1 = GA); no random effects.
+        let first = &individual.rows[0];
+        let covariates = RowCovariates {
+            row: first,
+            genes: &genes,
+        };
+        let parameters = spec
+            .typical_values(&covariates, &BTreeMap::new())
+            .with_context(|| {
+                format!(
+                    "ID {} (line {} of {})",
+                    individual.id,
+                    first.line,
+                    args.data.display()
+                )
+            })?;
+        let model = spec.build(&parameters)?;
         let records = individual.records(&spec, &parameters, &args.data)?;
         let states = pk_models::simulate(&model, &records, path).with_context(|| {
             format!("simulating ID {} of {}", individual.id, args.data.display())
