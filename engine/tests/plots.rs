@@ -538,3 +538,83 @@ fn plot_and_report_commands_write_their_files() -> Result {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to plot"));
     Ok(())
 }
+
+#[test]
+fn twin_forecast_draws_fan_observations_doses_and_level_target() -> Result {
+    let theoph = Path::new(env!("CARGO_MANIFEST_DIR")).join("../twins/tests/fixtures/theoph");
+    let dir = tempfile::tempdir()?;
+    let patient = dir.path().join("patient.ron");
+    std::fs::write(&patient, r#"(id: "1", numeric: {"WT": 79.6})"#)?;
+    let twin = dir.path().join("twin.json");
+    let run = |args: &[&std::ffi::OsStr]| -> Result<String> {
+        let out = twinsim().args(args).output()?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+    run(&[
+        &os("twin"),
+        &os("new"),
+        &os("--model"),
+        theoph.join("theoph_model.ron").as_os_str(),
+        &os("--patient"),
+        patient.as_os_str(),
+        &os("--out"),
+        twin.as_os_str(),
+    ])?;
+    // Subject 1 of the Theoph data: one dose and 11 levels.
+    let all = std::fs::read_to_string(theoph.join("theoph.csv"))?;
+    let mut lines = all.lines();
+    let header = lines.next().ok_or("header")?;
+    let rows: Vec<&str> = lines.filter(|l| l.starts_with("1,")).collect();
+    let data = dir.path().join("subject1.csv");
+    std::fs::write(&data, format!("{header}\n{}\n", rows.join("\n")))?;
+    run(&[
+        &os("twin"),
+        &os("observe"),
+        twin.as_os_str(),
+        data.as_os_str(),
+    ])?;
+    let plot = dir.path().join("forecast.svg");
+    let said = run(&[
+        &os("twin"),
+        &os("forecast"),
+        twin.as_os_str(),
+        &os("--dose"),
+        &os("320"),
+        &os("--every"),
+        &os("12"),
+        &os("--doses"),
+        &os("6"),
+        &os("--horizon"),
+        &os("72"),
+        &os("--outcome"),
+        &os("cmin"),
+        &os("--low"),
+        &os("3"),
+        &os("--high"),
+        &os("8"),
+        &os("--draws"),
+        &os("50"),
+        &os("--plot"),
+        plot.as_os_str(),
+    ])?;
+    assert!(said.contains("forecast.svg"), "{said}");
+    let svg = std::fs::read_to_string(&plot)?;
+    // The regimen's fan (50% and 90% bands, both filled: one regimen) and dose marks: the
+    // twin's past dose at 0 h and the regimen's six.
+    assert_eq!(count(&svg, "polygon", "fill", &hex(0)), 2 + 1 + 6);
+    // Eleven levels and the legend's marker.
+    assert_eq!(count(&svg, "circle", "fill", "#000000"), 11 + 1);
+    // The trough target, shaded, and its legend swatch.
+    assert_eq!(count(&svg, "rect", "fill", "#999999"), 2);
+    let texts = texts_of(&svg);
+    assert!(texts.iter().any(|t| t == "CP (mg/L)"), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t == "320 mg every 12 h × 6"),
+        "{texts:?}"
+    );
+    Ok(())
+}

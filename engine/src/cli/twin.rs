@@ -164,6 +164,11 @@ pub struct ForecastArgs {
     /// Write the quantile bands here (CSV: TIME, Q05, Q25, Q50, Q75, Q95).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also draw the forecast here (SVG, or PNG when the name ends in `.png`): the predictive
+    /// median with 50% and 90% intervals, the twin's observations, the doses, and the target
+    /// range when `--outcome` is `cmin` or `cmax`.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
 }
 
 /// Arguments of `twinsim twin dose`.
@@ -461,6 +466,9 @@ fn run_forecast(args: &ForecastArgs) -> anyhow::Result<()> {
         twins::io::write_atomic(out, text.as_bytes(), true)
             .with_context(|| format!("writing {}", out.display()))?;
     }
+    if let Some(path) = &args.plot {
+        forecast_plot(path, &twin, &spec, &regimen, &result, &args.target)?;
+    }
     if let Some(path) = &args.posterior.json {
         write_json(path, &result)?;
     }
@@ -558,5 +566,73 @@ fn dose(args: &DoseArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.posterior.json {
         write_json(path, &recommendation)?;
     }
+    Ok(())
+}
+
+/// Draws a forecast over absolute time: the predictive fan, the twin's quantified observations
+/// of the output, its past doses and the regimen's, and a level target (`cmin` or `cmax`) as a shaded range.
+fn forecast_plot(
+    path: &Path,
+    twin: &TwinFile,
+    spec: &ModelSpec,
+    regimen: &Regimen,
+    result: &twins::forecast::Forecast,
+    target: &TargetArgs,
+) -> anyhow::Result<()> {
+    use crate::plot::forecast::{ForecastFigure, RegimenFan};
+    use twins::bayes::Measurement;
+    let unit = spec
+        .file()
+        .outputs
+        .iter()
+        .find(|o| o.name == result.output)
+        .map(|o| o.unit.clone())
+        .unwrap_or_default();
+    let level_target = target.outcome.as_deref().is_some_and(|o| {
+        matches!(
+            o.to_ascii_lowercase().as_str(),
+            "cmin" | "trough" | "cmax" | "peak"
+        )
+    });
+    // The twin's past doses (with their additional ones), then the regimen's.
+    let doses = twin
+        .history
+        .doses
+        .iter()
+        .flat_map(|d| (0..=d.additional).map(move |k| d.time + f64::from(k) * d.interval))
+        .chain((0..regimen.doses).map(|k| regimen.start + f64::from(k) * regimen.interval))
+        .collect();
+    let figure = ForecastFigure {
+        output: result.output.clone(),
+        unit,
+        times_h: result.times.iter().map(|t| regimen.start + t).collect(),
+        regimens: vec![RegimenFan::from_quantiles(
+            &format!(
+                "{} mg every {} h × {}",
+                regimen.amount, regimen.interval, regimen.doses
+            ),
+            &result.bands,
+            doses,
+        )],
+        observations: twin
+            .history
+            .observations
+            .iter()
+            .filter(|o| o.output == result.output)
+            .filter_map(|o| match o.measurement {
+                Measurement::Value(v) => Some((o.time, v)),
+                Measurement::BelowLimit { .. } => None,
+            })
+            .collect(),
+        target: match (level_target, target.low, target.high) {
+            (true, Some(low), Some(high)) => Some((low, high)),
+            _ => None,
+        },
+        now_h: Some(regimen.start),
+        ..ForecastFigure::default()
+    };
+    crate::plot::write_figure_file(&figure, path)
+        .with_context(|| format!("drawing {}", path.display()))?;
+    println!("wrote {}", path.display());
     Ok(())
 }

@@ -172,21 +172,43 @@ pub fn write_figure(
         source: Box::new(e),
     })?;
     let path = dir.join(format!("{}.{}", figure.name(), format.extension()));
+    write_to(figure, &path, format)?;
+    Ok(path)
+}
+
+/// Writes the figure to `path` (atomically): PNG when its extension is `png`, else SVG.
+pub fn write_figure_file(figure: &impl Figure, path: &Path) -> Result<(), PlotError> {
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("png") => Format::Png,
+        _ => Format::Svg,
+    };
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| PlotError::Write {
+            path: dir.to_path_buf(),
+            source: Box::new(e),
+        })?;
+    }
+    write_to(figure, path, format)
+}
+
+fn write_to(figure: &impl Figure, path: &Path, format: Format) -> Result<(), PlotError> {
     match format {
         Format::Svg => {
             let svg = to_svg(figure)?;
-            twins::io::write_atomic(&path, svg.as_bytes(), false).map_err(|e| {
-                PlotError::Write {
-                    path: path.clone(),
-                    source: Box::new(e),
-                }
+            twins::io::write_atomic(path, svg.as_bytes(), false).map_err(|e| PlotError::Write {
+                path: path.to_path_buf(),
+                source: Box::new(e),
             })?;
         }
         Format::Png => {
             ensure_font()?;
             // Drawn beside the target under a temporary name that keeps the extension (the
             // encoder picks the format from it), then renamed: readers never see half a file.
-            let partial = dir.join(format!(".{}.partial.png", figure.name()));
+            let partial = path.with_file_name(format!(
+                ".{}.partial.png",
+                path.file_name()
+                    .map_or_else(Default::default, |n| n.to_string_lossy())
+            ));
             {
                 let root = BitMapBackend::new(&partial, figure.size()).into_drawing_area();
                 root.fill(&WHITE)
@@ -195,11 +217,11 @@ pub fn write_figure(
                 root.present()
                     .map_err(|e| PlotError::draw(figure.name(), e))?;
             }
-            std::fs::rename(&partial, &path).map_err(|e| PlotError::Write {
-                path: path.clone(),
+            std::fs::rename(&partial, path).map_err(|e| PlotError::Write {
+                path: path.to_path_buf(),
                 source: Box::new(e),
             })?;
         }
     }
-    Ok(path)
+    Ok(())
 }
