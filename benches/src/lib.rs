@@ -28,4 +28,3 @@
 
 pub mod baseline;
 pub mod scenarios;
-pub mod w2;
