@@ -28,3 +28,4 @@
 
 pub mod baseline;
 pub mod scenarios;
+pub mod w2;
