@@ -618,3 +618,33 @@ fn twin_forecast_draws_fan_observations_doses_and_level_target() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn run_with_plots_draws_the_scenario_target_level() -> Result {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scenarios/two_arms.ron");
+    let dir = tempfile::tempdir()?;
+    let out = twinsim()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--replicates", "1", "--plots"])
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(dir.path().join("plots/bands.svg"))?;
+    // The titrated arm's ToTarget rule (CP 1 mg/L): a dashed dark line over the bands.
+    assert!(
+        texts_of(&svg)
+            .iter()
+            .any(|t| t == "dose-adjustment target 1 mg/L")
+    );
+    assert!(count(&svg, "polyline", "stroke", "#333333") > 20);
+    for name in ["endpoints.svg", "adverse_events.svg"] {
+        assert!(dir.path().join("plots").join(name).exists(), "{name}");
+    }
+    Ok(())
+}

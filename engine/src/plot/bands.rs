@@ -265,7 +265,8 @@ impl BandsFigure {
     where
         DB::ErrorType: 'static,
     {
-        for target in targets {
+        // Ranges under the fans, single levels over them.
+        for target in targets.iter().filter(|t| t.high > t.low) {
             draw_target(
                 &mut chart,
                 x.clone(),
@@ -294,6 +295,15 @@ impl BandsFigure {
             })
             .collect();
         draw_fans(&mut chart, &fans, self.name())?;
+        for target in targets.iter().filter(|t| t.high <= t.low) {
+            draw_target(
+                &mut chart,
+                x.clone(),
+                (target.low, target.high),
+                &target.label,
+                self.name(),
+            )?;
+        }
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight, self.name())
     }
 }

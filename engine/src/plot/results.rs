@@ -87,6 +87,13 @@ pub fn targets_of(scenario: &Scenario) -> Vec<TargetRange> {
         }
     };
     let output_name = |i: usize| scenario.output_names.get(i).cloned().unwrap_or_default();
+    let unit = |i: usize| {
+        scenario
+            .output_units
+            .get(i)
+            .filter(|u| !u.is_empty())
+            .map_or_else(String::new, |u| format!(" {u}"))
+    };
     for outcome in scenario.outcomes.iter().filter(|o| !o.adverse) {
         // A range on the output itself: time in range, or a level (not an AUC) in a range.
         let range = match &outcome.definition {
@@ -105,9 +112,10 @@ pub fn targets_of(scenario: &Scenario) -> Vec<TargetRange> {
                 low,
                 high,
                 label: format!(
-                    "target {}–{} ({})",
+                    "target {}–{}{} ({})",
                     super::format_number(low),
                     super::format_number(high),
+                    unit(outcome.output),
                     outcome.name
                 ),
             });
@@ -119,7 +127,11 @@ pub fn targets_of(scenario: &Scenario) -> Vec<TargetRange> {
                 output: output_name(*output),
                 low: *target,
                 high: *target,
-                label: format!("dose-adjustment target {}", super::format_number(*target)),
+                label: format!(
+                    "dose-adjustment target {}{}",
+                    super::format_number(*target),
+                    unit(*output)
+                ),
             });
         }
     }

@@ -29,6 +29,9 @@ pub fn palette(index: usize) -> RGBColor {
 /// Target ranges are shaded in this grey (no Okabe–Ito colour is grey).
 pub const TARGET_GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
 
+/// A single target level is a dashed line in this dark grey.
+pub const TARGET_LINE: RGBColor = RGBColor(0x33, 0x33, 0x33);
+
 /// Opacity of the 5–95% ribbon.
 pub const OUTER_OPACITY: f64 = 0.18;
 /// Opacity of the 25–75% ribbon.
@@ -327,8 +330,8 @@ pub fn log_ticks(low: f64, high: f64) -> Vec<f64> {
     }
 }
 
-/// Shades `low`–`high` across the chart (a dashed line when `low == high`), labelled for the
-/// legend.
+/// Shades `low`–`high` across the chart, labelled for the legend; a single level
+/// (`low == high`) is a dark dashed line instead. Draw ranges before the data and levels after.
 pub fn draw_target<'a, DB, Y>(
     chart: &mut TimeChart<'a, DB, Y>,
     x: Range<f64>,
@@ -346,24 +349,35 @@ where
     if low > high {
         return Ok(());
     }
-    let series = if high > low {
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(x.start, low), (x.end, high)],
-            TARGET_GREY.mix(TARGET_OPACITY).filled(),
-        )))
+    if high > low {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x.start, low), (x.end, high)],
+                TARGET_GREY.mix(TARGET_OPACITY).filled(),
+            )))
+            .map_err(|e| PlotError::draw(plot, e))?
+            .label(label.to_owned())
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 6), (x + 20, y + 6)],
+                    TARGET_GREY.mix(TARGET_OPACITY * 2.0).filled(),
+                )
+            });
     } else {
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(x.start, low), (x.end, high)],
-            TARGET_GREY.stroke_width(2),
-        )))
+        // A single level: a dark dashed line, drawn over the fans (call this after them).
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x.start, low), (x.end, low)],
+                8,
+                5,
+                TARGET_LINE.stroke_width(2),
+            ))
+            .map_err(|e| PlotError::draw(plot, e))?
+            .label(label.to_owned())
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 8, y)], TARGET_LINE.stroke_width(2))
+            });
     }
-    .map_err(|e| PlotError::draw(plot, e))?;
-    series.label(label.to_owned()).legend(|(x, y)| {
-        Rectangle::new(
-            [(x, y - 6), (x + 20, y + 6)],
-            TARGET_GREY.mix(TARGET_OPACITY * 2.0).filled(),
-        )
-    });
     Ok(())
 }
 
