@@ -28,7 +28,7 @@ use twins::bayes::{
     DoseEvent, History, IndividualModel, MapSettings, Measurement, Observation, PatientData,
     SamplingSettings, estimate_map, sample_posterior,
 };
-use twins::forecast::{Basis, ForecastSettings, NamedOutcome, Regimen, forecast};
+use twins::forecast::{EtaDraws, ForecastSettings, NamedOutcome, Regimen, forecast};
 use twins::model_file::ModelSpec;
 use twins::random::stream_from_seed;
 
@@ -107,10 +107,7 @@ fn bayes(c: &mut Criterion) {
     });
     let sample =
         sample_posterior(&problem, &map, &sampling, &mut stream_from_seed(1)).expect("sample");
-    let basis = Basis::Posterior {
-        draws: sample.draws.len(),
-        method: sample.method,
-    };
+    let draws = EtaDraws::posterior(&sample);
     let regimen = Regimen {
         start: 24.0,
         amount: 1250.0,
@@ -131,18 +128,17 @@ fn bayes(c: &mut Criterion) {
         horizon: 72.0,
         step: 0.25,
         output: None,
+        seed: 2,
     };
     group.sample_size(10);
     group.bench_function("forecast/vanco2cmt/1000draws_72h", |b| {
         b.iter(|| {
             forecast(
                 black_box(&model),
-                &sample.draws,
-                basis,
+                &draws,
                 &regimen,
                 &outcomes,
                 &forecast_settings,
-                &mut stream_from_seed(2),
             )
         });
     });

@@ -20,11 +20,10 @@ use pk_models::outcomes::{Exposure, Outcome, TargetAttainment};
 use twins::bayes::{History, PatientData, SamplingSettings};
 use twins::dataset::Dataset;
 use twins::forecast::{
-    AdverseLimit, Basis, DoseSearch, ForecastSettings, NamedOutcome, QUANTILES, Regimen, forecast,
-    optimise_dose,
+    AdverseLimit, Basis, DoseSearch, EtaDraws, ForecastSettings, NamedOutcome, QUANTILES, Regimen,
+    forecast, optimise_dose,
 };
 use twins::model_file::ModelSpec;
-use twins::random::stream_from_seed;
 use twins::store::TwinFile;
 
 /// Arguments of `twinsim twin`.
@@ -337,46 +336,27 @@ fn target(args: &TargetArgs) -> anyhow::Result<Option<TargetAttainment>> {
     Ok(Some(TargetAttainment { metric, low, high }))
 }
 
-/// η draws and the basis they stand for.
-fn draws(
-    twin: &TwinFile,
-    spec: &ModelSpec,
-    args: &PosteriorArgs,
-) -> anyhow::Result<(Vec<Vec<f64>>, Basis)> {
-    let n_eta = spec.random_effects().map_or(0, |r| r.len());
+/// η draws: the MAP point, the posterior, or the prior before any observation.
+fn draws(twin: &TwinFile, spec: &ModelSpec, args: &PosteriorArgs) -> anyhow::Result<EtaDraws> {
+    let effects = spec
+        .random_effects()
+        .context("the model has no random effects")?;
     if args.map {
         let eta = twin
             .posterior
             .as_ref()
-            .map_or_else(|| vec![0.0; n_eta], |p| p.eta.clone());
-        return Ok((vec![eta], Basis::Map));
+            .map_or_else(|| vec![0.0; effects.len()], |p| p.eta.clone());
+        return Ok(EtaDraws::map(eta));
     }
     let settings = SamplingSettings {
         draws: args.draws.max(1),
         proposals: (2 * args.draws).max(1),
         ..SamplingSettings::default()
     };
-    match twin.sample(spec, &settings, args.seed)? {
-        Some((_, sample)) => {
-            let basis = Basis::Posterior {
-                draws: sample.draws.len(),
-                method: sample.method,
-            };
-            Ok((sample.draws, basis))
-        }
-        None => {
-            // No observations yet: the posterior is the prior, η ~ N(0, Ω).
-            let effects = spec
-                .random_effects()
-                .context("the model has no random effects")?;
-            let mut rng = stream_from_seed(args.seed);
-            let etas: Vec<Vec<f64>> = (0..args.draws.max(1))
-                .map(|_| effects.sample(&mut rng))
-                .collect();
-            let basis = Basis::Prior { draws: etas.len() };
-            Ok((etas, basis))
-        }
-    }
+    Ok(match twin.sample(spec, &settings, args.seed)? {
+        Some((_, sample)) => EtaDraws::posterior(&sample),
+        None => EtaDraws::prior(effects, args.draws.max(1), args.seed),
+    })
 }
 
 fn describe(basis: &Basis) -> String {
@@ -387,11 +367,12 @@ fn describe(basis: &Basis) -> String {
     }
 }
 
-fn settings(args: &RegimenArgs) -> ForecastSettings {
+fn settings(args: &RegimenArgs, seed: u64) -> ForecastSettings {
     ForecastSettings {
         horizon: args.horizon,
         step: args.step,
         output: args.output.clone(),
+        seed,
     }
 }
 
@@ -425,16 +406,14 @@ fn run_forecast(args: &ForecastArgs) -> anyhow::Result<()> {
             outcome: Outcome::Exposure(t.metric),
         });
     }
-    let (etas, basis) = draws(&twin, &spec, &args.posterior)?;
+    let draws = draws(&twin, &spec, &args.posterior)?;
     let model = twin.model(&spec)?;
     let result = forecast(
         &model,
-        &etas,
-        basis,
+        &draws,
         &regimen,
         &outcomes,
-        &settings(&args.regimen),
-        &mut stream_from_seed(args.posterior.seed),
+        &settings(&args.regimen, args.posterior.seed),
     )
     .with_context(|| format!("twin {}: forecasting", twin.id))?;
     println!(
@@ -522,12 +501,11 @@ fn dose(args: &DoseArgs) -> anyhow::Result<()> {
         intervals: args.every.clone(),
         target,
         adverse,
-        settings: settings(&args.regimen),
-        seed: args.posterior.seed,
+        settings: settings(&args.regimen, args.posterior.seed),
     };
-    let (etas, basis) = draws(&twin, &spec, &args.posterior)?;
+    let draws = draws(&twin, &spec, &args.posterior)?;
     let model = twin.model(&spec)?;
-    let recommendation = optimise_dose(&model, &etas, basis, &search)
+    let recommendation = optimise_dose(&model, &draws, &search)
         .with_context(|| format!("twin {}: searching doses", twin.id))?;
     println!(
         "twin {}: dose search over {}",

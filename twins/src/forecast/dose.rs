@@ -11,7 +11,9 @@ use pk_models::outcomes::{Outcome, OutcomeValue, Series, TargetAttainment};
 use serde::{Deserialize, Serialize};
 
 use super::Regimen;
-use super::predictive::{Basis, ForecastSettings, evaluate, grid, output_index, quantile_sorted};
+use super::predictive::{
+    Basis, EtaDraws, ForecastSettings, evaluate, grid, output_index, quantile_sorted,
+};
 use crate::bayes::IndividualModel;
 use crate::error::{Error, Result};
 use crate::random::stream_from_seed;
@@ -41,10 +43,8 @@ pub struct DoseSearch {
     pub target: TargetAttainment,
     /// The adverse-event ceiling, if any.
     pub adverse: Option<AdverseLimit>,
-    /// Grid, horizon and output.
+    /// Grid, horizon, output and the seed of probabilistic outcomes' draws.
     pub settings: ForecastSettings,
-    /// Seed of the random draws probabilistic outcomes need.
-    pub seed: u64,
 }
 
 /// One candidate regimen and its forecast probabilities.
@@ -73,13 +73,13 @@ pub struct DoseRecommendation {
     pub basis: Basis,
 }
 
-/// Searches `search`'s candidates for `model` with η draws `etas`.
+/// Searches `search`'s candidates for `model` with η `draws`.
 pub fn optimise_dose(
     model: &IndividualModel<'_>,
-    etas: &[Vec<f64>],
-    basis: Basis,
+    draws: &EtaDraws,
     search: &DoseSearch,
 ) -> Result<DoseRecommendation> {
+    let etas = &draws.etas;
     if search.amounts.is_empty() || search.intervals.is_empty() {
         return Err(Error::NotEnoughData {
             what: "a dose search needs at least one amount and one interval".into(),
@@ -114,7 +114,7 @@ pub fn optimise_dose(
             regimen.validate()?;
             let (absolute, relative) = grid(&regimen, &search.settings)?;
             let extra = regimen.events();
-            let mut rng = stream_from_seed(search.seed);
+            let mut rng = stream_from_seed(search.settings.seed);
             let mut metrics = Vec::with_capacity(etas.len());
             let mut attained = 0usize;
             let mut adverse = 0usize;
@@ -170,6 +170,6 @@ pub fn optimise_dose(
     Ok(DoseRecommendation {
         chosen,
         runners_up,
-        basis,
+        basis: draws.basis,
     })
 }

@@ -17,7 +17,7 @@ mod regimen;
 
 pub use dose::{AdverseLimit, Candidate, DoseRecommendation, DoseSearch, optimise_dose};
 pub use predictive::{
-    Basis, Forecast, ForecastSettings, NamedOutcome, OutcomeForecast, QUANTILES, forecast,
-    quantile_sorted, quantiles,
+    Basis, EtaDraws, Forecast, ForecastSettings, NamedOutcome, OutcomeForecast, QUANTILES,
+    forecast, quantile_sorted, quantiles,
 };
 pub use regimen::Regimen;

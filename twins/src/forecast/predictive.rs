@@ -8,8 +8,10 @@ use rand_distr::Exp1;
 use serde::{Deserialize, Serialize};
 
 use super::Regimen;
-use crate::bayes::{IndividualModel, PosteriorMethod};
+use crate::bayes::{IndividualModel, PosteriorMethod, PosteriorSample};
 use crate::error::{Error, Result};
+use crate::random::stream_from_seed;
+use crate::variability::RandomEffects;
 
 /// The quantiles reported for every band and numeric outcome.
 pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
@@ -25,6 +27,8 @@ pub struct ForecastSettings {
     pub step: f64,
     /// The output forecast and fed to outcomes; `None` for the model's first output.
     pub output: Option<String>,
+    /// Seed of the random draws probabilistic outcomes (logistic, hazard) need.
+    pub seed: u64,
 }
 
 impl Default for ForecastSettings {
@@ -33,6 +37,7 @@ impl Default for ForecastSettings {
             horizon: 72.0,
             step: 0.25,
             output: None,
+            seed: 1,
         }
     }
 }
@@ -63,6 +68,46 @@ pub enum Basis {
         /// How they were made.
         method: PosteriorMethod,
     },
+}
+
+/// Draws of η and what they stand for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EtaDraws {
+    /// The draws, each in the order of the model's random effects.
+    pub etas: Vec<Vec<f64>>,
+    /// Where they came from.
+    pub basis: Basis,
+}
+
+impl EtaDraws {
+    /// The MAP point alone.
+    pub fn map(eta: Vec<f64>) -> Self {
+        Self {
+            etas: vec![eta],
+            basis: Basis::Map,
+        }
+    }
+
+    /// The equally weighted draws of a posterior sample.
+    pub fn posterior(sample: &PosteriorSample) -> Self {
+        Self {
+            etas: sample.draws.clone(),
+            basis: Basis::Posterior {
+                draws: sample.draws.len(),
+                method: sample.method,
+            },
+        }
+    }
+
+    /// `n` draws from the prior N(0, Ω) of `effects`, seeded by `seed`.
+    pub fn prior(effects: &RandomEffects, n: usize, seed: u64) -> Self {
+        let mut rng = stream_from_seed(seed);
+        let etas: Vec<Vec<f64>> = (0..n).map(|_| effects.sample(&mut rng)).collect();
+        Self {
+            basis: Basis::Prior { draws: etas.len() },
+            etas,
+        }
+    }
 }
 
 /// One outcome's forecast over the draws.
@@ -173,17 +218,16 @@ pub(crate) fn evaluate<R: Rng + ?Sized>(
     Ok(outcome.evaluate(series, None, draws)?)
 }
 
-/// Forecasts `model` under `regimen` for every η in `etas`.
-pub fn forecast<R: Rng + ?Sized>(
+/// Forecasts `model` under `regimen` for every η of `draws`.
+pub fn forecast(
     model: &IndividualModel<'_>,
-    etas: &[Vec<f64>],
-    basis: Basis,
+    draws: &EtaDraws,
     regimen: &Regimen,
     outcomes: &[NamedOutcome],
     settings: &ForecastSettings,
-    rng: &mut R,
 ) -> Result<Forecast> {
     regimen.validate()?;
+    let etas = &draws.etas;
     if etas.is_empty() {
         return Err(Error::NotEnoughData {
             what: "a forecast needs at least one draw of the random effects".into(),
@@ -192,6 +236,7 @@ pub fn forecast<R: Rng + ?Sized>(
     let (output_index, output) = output_index(model, settings)?;
     let (absolute, relative) = grid(regimen, settings)?;
     let extra = regimen.events();
+    let mut rng = stream_from_seed(settings.seed);
     let mut columns = vec![Vec::with_capacity(etas.len()); absolute.len()];
     let mut results: Vec<Vec<OutcomeValue>> = vec![Vec::with_capacity(etas.len()); outcomes.len()];
     let mut values = Vec::with_capacity(absolute.len());
@@ -202,7 +247,7 @@ pub fn forecast<R: Rng + ?Sized>(
         }
         let series = Series::new(&relative, &values)?;
         for (named, out) in outcomes.iter().zip(results.iter_mut()) {
-            out.push(evaluate(&named.outcome, series, rng)?);
+            out.push(evaluate(&named.outcome, series, &mut rng)?);
         }
     }
     let bands = columns.iter_mut().map(|c| quantiles(c)).collect();
@@ -217,7 +262,7 @@ pub fn forecast<R: Rng + ?Sized>(
         times: relative,
         bands,
         outcomes,
-        basis,
+        basis: draws.basis,
     })
 }
 

@@ -16,7 +16,7 @@ use twins::bayes::{
     SamplingSettings, estimate_map, sample_posterior,
 };
 use twins::forecast::{
-    AdverseLimit, Basis, DoseSearch, ForecastSettings, NamedOutcome, Regimen, forecast,
+    AdverseLimit, Basis, DoseSearch, EtaDraws, ForecastSettings, NamedOutcome, Regimen, forecast,
     optimise_dose,
 };
 use twins::random::{Purpose, TwinKey};
@@ -142,11 +142,10 @@ fn map_guided_dosing_raises_target_attainment_over_standard_dosing() -> Result<(
                 horizon: 48.0,
                 step: 0.25,
                 output: None,
+                seed: 1,
             },
-            seed: 1,
         };
-        let recommendation =
-            optimise_dose(&model, std::slice::from_ref(&map.eta), Basis::Map, &search)?;
+        let recommendation = optimise_dose(&model, &EtaDraws::map(map.eta), &search)?;
         let chosen = recommendation
             .chosen
             .expect("no ceiling: a dose is always chosen");
@@ -199,10 +198,7 @@ fn posterior_dose_search_respects_the_adverse_event_ceiling() -> Result<()> {
         }
         .stream(Purpose::Uncertainty),
     )?;
-    let basis = Basis::Posterior {
-        draws: sample.draws.len(),
-        method: sample.method,
-    };
+    let draws = EtaDraws::posterior(&sample);
     // Adverse event: a day-2 trough (lowest level) of 20 mg/L or more.
     let trough_over_20 = Outcome::TargetAttainment(TargetAttainment {
         metric: Exposure::Cmin {
@@ -225,10 +221,10 @@ fn posterior_dose_search_respects_the_adverse_event_ceiling() -> Result<()> {
             horizon: 48.0,
             step: 0.25,
             output: None,
+            seed: 3,
         },
-        seed: 3,
     };
-    let recommendation = optimise_dose(&model, &sample.draws, basis, &search)?;
+    let recommendation = optimise_dose(&model, &draws, &search)?;
     let chosen = recommendation
         .chosen
         .clone()
@@ -252,15 +248,8 @@ fn posterior_dose_search_respects_the_adverse_event_ceiling() -> Result<()> {
             outcome: Outcome::Exposure(Exposure::Auc24 { day: 2 }),
         },
     ];
-    let result = forecast(
-        &model,
-        &sample.draws,
-        basis,
-        &chosen.regimen,
-        &outcomes,
-        &search.settings,
-        &mut twins::random::stream_from_seed(4),
-    )?;
+    let result = forecast(&model, &draws, &chosen.regimen, &outcomes, &search.settings)?;
+    assert!(matches!(result.basis, Basis::Posterior { draws: 1000, .. }));
     assert!(
         result
             .bands
