@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pk_models::outcomes::OutcomeValue;
+use pk_models::outcomes::{Outcome, OutcomeValue};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -67,6 +67,8 @@ struct OutcomeStats {
     /// `[replicate][arm][outcome]`.
     full: Vec<Vec<Vec<Moments>>>,
     interim: Vec<Vec<Vec<Moments>>>,
+    /// Event times (h) of time-to-event outcomes, among twins with the event.
+    event_times: Vec<Vec<Vec<Moments>>>,
 }
 
 /// Everything merged so far.
@@ -103,6 +105,7 @@ impl Merger {
                 kinds: scenario.outcomes.iter().map(|_| Kind::Mean).collect(),
                 full: vec![vec![vec![Moments::default(); o]; a]; r],
                 interim: vec![vec![vec![Moments::default(); o]; a]; r],
+                event_times: vec![vec![vec![Moments::default(); o]; a]; r],
             },
             twins: None,
             trajectories: None,
@@ -162,6 +165,9 @@ impl Merger {
                     if twin.index < self.interim_twins {
                         self.stats.interim[spec.replicate as usize][spec.arm][k].push(x);
                     }
+                }
+                if let OutcomeValue::Time(Some(t)) = value {
+                    self.stats.event_times[spec.replicate as usize][spec.arm][k].push(*t);
                 }
             }
             if let Some(f) = &mut self.twins {
@@ -284,6 +290,13 @@ impl Merger {
                         adverse: o.adverse,
                         result: summary::across_replicates(&per_arm(a, k, &self.stats.full)),
                         mc_error: summary::mc_error(&per_arm(a, k, &self.stats.full)),
+                        mean_event_time_h: matches!(
+                            o.definition,
+                            Outcome::Threshold(_) | Outcome::Hazard(_)
+                        )
+                        .then(|| {
+                            summary::across_replicates(&per_arm(a, k, &self.stats.event_times))
+                        }),
                     })
                     .collect(),
             })
@@ -455,6 +468,10 @@ pub struct OutcomeSummary {
     pub result: Interval,
     /// Monte-Carlo standard error of the estimate.
     pub mc_error: f64,
+    /// For an event outcome: the mean time to the event (h) among twins who had it, with its
+    /// 95% interval; the estimate above is then the proportion who had it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_event_time_h: Option<Interval>,
 }
 
 /// A comparison's result.

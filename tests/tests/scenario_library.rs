@@ -9,7 +9,13 @@ use twins::model_file::{CovariateSource, ModelSpec};
 use twinsim_tests::{project_file, twinsim};
 
 /// Every scenario of the library, by file stem.
-const SCENARIOS: &[&str] = &["tacrolimus_cyp3a5", "vancomycin_mipd", "phase1_escalation"];
+const SCENARIOS: &[&str] = &[
+    "warfarin_pgx",
+    "docetaxel_neutropenia",
+    "vancomycin_mipd",
+    "tacrolimus_cyp3a5",
+    "phase1_escalation",
+];
 
 #[test]
 fn every_scenario_matches_its_expected_results() {
@@ -114,4 +120,134 @@ fn tacrolimus_model_has_the_published_expresser_clearance_ratio() {
         (cl("*3/*6") / cl("*3/*3") - 1.0).abs() < 1e-12,
         "*6 is a no-function allele"
     );
+}
+
+/// The IWPC algorithm (N Engl J Med 2009;360:753) orders weekly doses by genotype: each added
+/// variant allele of CYP2C9 or VKORC1 lowers the dose (for a 65-year-old, 170 cm, 75 kg patient).
+#[test]
+fn iwpc_doses_follow_the_published_genotype_ordering() {
+    use engine::dosing::{
+        IwpcCyp2c9 as C, IwpcInputs, IwpcRace, IwpcVkorc1 as V, iwpc_weekly_dose_mg,
+    };
+    let base = IwpcInputs {
+        age_years: 65.0,
+        height_cm: 170.0,
+        weight_kg: 75.0,
+        vkorc1: V::GG,
+        cyp2c9: C::Star1Star1,
+        race: IwpcRace::White,
+        enzyme_inducer: false,
+        amiodarone: false,
+    };
+    let by_cyp = [
+        C::Star1Star1,
+        C::Star1Star2,
+        C::Star1Star3,
+        C::Star2Star2,
+        C::Star2Star3,
+        C::Star3Star3,
+    ]
+    .map(|cyp2c9| iwpc_weekly_dose_mg(&IwpcInputs { cyp2c9, ..base }));
+    assert!(by_cyp.windows(2).all(|w| w[0] > w[1]), "{by_cyp:?}");
+    let by_vkorc1 =
+        [V::GG, V::AG, V::AA].map(|vkorc1| iwpc_weekly_dose_mg(&IwpcInputs { vkorc1, ..base }));
+    assert!(by_vkorc1.windows(2).all(|w| w[0] > w[1]), "{by_vkorc1:?}");
+    // √(weekly dose) = 5.6044 − 0.2614·6 + 0.0087·170 + 0.0128·75 = 6.4750 → 41.93 mg/week.
+    assert!(
+        (by_cyp[0] - 6.4750_f64.powi(2)).abs() < 1e-9,
+        "{}",
+        by_cyp[0]
+    );
+}
+
+/// The daily racemic warfarin dose (mg) that brings the model's INR to 2.5 at day 60, by bisection.
+fn warfarin_dose_for_inr(age: f64, cyp2c9: &'static str, vkorc1: &'static str) -> f64 {
+    use pk_models::{Dose, Record, SolutionPath, simulate};
+    let spec =
+        ModelSpec::load(project_file("scenarios/models/warfarin_hamberg2007.ron")).expect("model");
+    let p = Patient {
+        numbers: BTreeMap::from([("AGE", age)]),
+        diplotypes: BTreeMap::from([("CYP2C9", cyp2c9), ("VKORC1", vkorc1)]),
+    };
+    let params = spec
+        .typical_values(&p, &BTreeMap::new())
+        .expect("parameters");
+    let model = spec.build(&params).expect("model");
+    let inr_at_day_60 = |daily_mg: f64| {
+        // The model's depot takes half the racemic dose (S-warfarin): F = 0.5 on the depot.
+        let dose = Dose {
+            inputs: pk_models::DoseInputs {
+                bioavailability: 0.5,
+                ..Default::default()
+            },
+            ..Dose::bolus(0, daily_mg)
+        };
+        let records = [
+            Record::dose(0.0, dose.every(24.0, 59)),
+            Record::observation(1440.0),
+        ];
+        let states = simulate(&model, &records, SolutionPath::Auto).expect("simulation");
+        let mut out = Vec::new();
+        spec.outputs_into(&model, states.state(1), &mut out);
+        out[1]
+    };
+    let (mut lo, mut hi) = (0.1_f64, 40.0_f64);
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        if inr_at_day_60(mid) < 2.5 {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Hamberg 2007's model orders maintenance doses as the genotypes' effects imply: VKORC1 A alleles
+/// (lower EC50) and CYP2C9 *3 alleles (lower clearance) need less warfarin, and older patients
+/// (clearance −0.91%/year above 71) need less. As an independent check of size, the *1/*1 G/A
+/// dose for a 65-year-old is within 35% of the IWPC algorithm's for a typical patient (4.5 mg/day
+/// for 170 cm, 75 kg, white).
+#[test]
+fn warfarin_model_orders_doses_by_genotype_and_age() {
+    let gg = warfarin_dose_for_inr(65.0, "*1/*1", "GG");
+    let ga = warfarin_dose_for_inr(65.0, "*1/*1", "GA");
+    let aa = warfarin_dose_for_inr(65.0, "*1/*1", "AA");
+    assert!(gg > ga && ga > aa, "VKORC1: {gg} {ga} {aa}");
+    let star13 = warfarin_dose_for_inr(65.0, "*1/*3", "GA");
+    let star33 = warfarin_dose_for_inr(65.0, "*3/*3", "GA");
+    assert!(
+        ga > star13 && star13 > star33,
+        "CYP2C9: {ga} {star13} {star33}"
+    );
+    let older = warfarin_dose_for_inr(85.0, "*1/*1", "GA");
+    assert!(older < ga, "age: {older} vs {ga}");
+    let iwpc = engine::dosing::iwpc_weekly_dose_mg(&engine::dosing::IwpcInputs {
+        age_years: 65.0,
+        height_cm: 170.0,
+        weight_kg: 75.0,
+        vkorc1: engine::dosing::IwpcVkorc1::AG,
+        cyp2c9: engine::dosing::IwpcCyp2c9::Star1Star1,
+        race: engine::dosing::IwpcRace::White,
+        enzyme_inducer: false,
+        amiodarone: false,
+    }) / 7.0;
+    assert!(
+        (ga / iwpc - 1.0).abs() < 0.35,
+        "model {ga} mg/day vs IWPC {iwpc} mg/day"
+    );
+}
+
+/// Friberg 2002: with no drug the neutrophil count stays at Circ0 = 5.05 x10^9/L.
+#[test]
+fn docetaxel_model_keeps_the_baseline_without_drug() {
+    use pk_models::{Record, SolutionPath, simulate};
+    let spec =
+        ModelSpec::load(project_file("scenarios/models/docetaxel_friberg2002.ron")).expect("model");
+    let model = spec.build(&spec.typical_parameters()).expect("model");
+    let records = [Record::observation(0.0), Record::observation(500.0)];
+    let states = simulate(&model, &records, SolutionPath::Auto).expect("simulation");
+    let mut out = Vec::new();
+    spec.outputs_into(&model, states.state(1), &mut out);
+    assert!((out[1] - 5.05).abs() < 1e-9, "ANC {}", out[1]);
 }
