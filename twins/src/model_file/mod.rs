@@ -45,7 +45,7 @@
 //! ```
 //!
 //! Parameters each structure needs (units): 1 compartment `CL` (L/h), `V` (L); 2 compartments
-//! `CL`, `V1`, `Q` (L/h), `V2`; 3 compartments `CL`, `V1`, `Q2`, `V2`, `Q3`, `V3`; first-order
+//! `CL`, `V1`, `Q` (L/h), `V2` (or micro-constants `K12`, `K21` (1/h) instead of `Q`, `V2`); 3 compartments `CL`, `V1`, `Q2`, `V2`, `Q3`, `V3`; first-order
 //! absorption `KA` (1/h); transit absorption `NTR` (count), `MTT` (h), `KA`; Michaelis–Menten
 //! elimination `VMAX` (mg/h), `KM` (mg/L), and `CL` too when elimination is `LinearAndMichaelisMenten`.
 
@@ -322,6 +322,13 @@ impl Model for BuiltModel {
         match self {
             Self::Pk(m) => m.linear_system(),
             Self::PkPd(m) => m.linear_system(),
+        }
+    }
+
+    fn linear_subsystem(&self) -> Option<LinearSystem> {
+        match self {
+            Self::Pk(m) => m.linear_subsystem(),
+            Self::PkPd(m) => m.linear_subsystem(),
         }
     }
 
@@ -728,12 +735,16 @@ pub fn build(structure: &Structure, p: &BTreeMap<String, f64>) -> Result<Compart
             cl,
             v: param(p, "V")?,
         },
-        2 => Disposition::Two {
-            cl,
-            v1: param(p, "V1")?,
-            q: param(p, "Q")?,
-            v2: param(p, "V2")?,
-        },
+        2 => {
+            let v1 = param(p, "V1")?;
+            // Micro-constants K12, K21 (1/h) may stand in for Q and V2: Q = K12·V1 (L/h),
+            // V2 = Q/K21 (L), so the rate constants stay fixed when V1 varies.
+            let (q, v2) = match (p.get("K12"), p.get("K21"), p.contains_key("Q")) {
+                (Some(&k12), Some(&k21), false) => (k12 * v1, k12 * v1 / k21),
+                _ => (param(p, "Q")?, param(p, "V2")?),
+            };
+            Disposition::Two { cl, v1, q, v2 }
+        }
         _ => Disposition::Three {
             cl,
             v1: param(p, "V1")?,
