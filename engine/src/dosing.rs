@@ -65,7 +65,7 @@ pub fn level_based_auc24(
     (t1, c1): (f64, f64),
     (t2, c2): (f64, f64),
 ) -> Option<f64> {
-    if !(c1 > c2 && c2 > 0.0 && t2 > t1) || !given.iter().any(|&(t, _)| t < t1) {
+    if c1 <= c2 || c2 <= 0.0 || t2 <= t1 || !given.iter().any(|&(t, _)| t < t1) {
         return None;
     }
     let k = (c1 / c2).ln() / (t2 - t1);

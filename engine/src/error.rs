@@ -18,7 +18,7 @@ pub enum Error {
         what: String,
         /// The underlying problem.
         #[source]
-        source: twins::Error,
+        source: Box<twins::Error>,
     },
     /// A twin's parameters or records were refused by the numerics.
     #[error("replicate {replicate}, arm `{arm}`, twin {twin}: {what}")]

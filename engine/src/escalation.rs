@@ -226,6 +226,7 @@ pub fn run(scenario: &Arc<Scenario>, options: &RunOptions) -> Result<Summary, Er
     };
     let summary = Summary {
         scenario: scenario.name.clone(),
+        scenario_file: scenario.path.display().to_string(),
         seed: scenario.seed,
         replicates: scenario.replicates,
         twins_per_arm: COHORT,

@@ -290,8 +290,8 @@ pub fn table(differences: &[Difference]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<width$}  {:>14}  {:>14}  {:>12}  {:>10}  {}",
-        "quantity", "expected", "actual", "change", "change %", "tolerance"
+        "{:<width$}  {:>14}  {:>14}  {:>12}  {:>10}  tolerance",
+        "quantity", "expected", "actual", "change", "change %"
     );
     let num = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), |v| format!("{v:.6}"));
     for d in differences {

@@ -208,15 +208,15 @@ impl Merger {
                 let total: f64 = twin.doses.iter().map(|(_, mg)| mg).sum();
                 writeln!(f, ",{},{total}", twin.doses.len())?;
             }
-            if spec.replicate == 0 {
-                if let Some(f) = &mut self.trajectories {
-                    for (t, row) in s.record_times.iter().zip(twin.recorded.chunks(n_out)) {
-                        write!(f, "0,{},{},{t}", csv_field(arm_name), twin.index)?;
-                        for v in row {
-                            write!(f, ",{v}")?;
-                        }
-                        writeln!(f)?;
+            if spec.replicate == 0
+                && let Some(f) = &mut self.trajectories
+            {
+                for (t, row) in s.record_times.iter().zip(twin.recorded.chunks(n_out)) {
+                    write!(f, "0,{},{},{t}", csv_field(arm_name), twin.index)?;
+                    for v in row {
+                        write!(f, ",{v}")?;
                     }
+                    writeln!(f)?;
                 }
             }
         }
@@ -285,7 +285,7 @@ impl Merger {
                     .map(|(k, o)| OutcomeSummary {
                         name: o.name.clone(),
                         output: s.output_names[o.output].clone(),
-                        unit: s.output_units[o.output].clone(),
+                        unit: outcome_unit(&o.definition, &s.output_units[o.output]),
                         kind: self.stats.kinds[k],
                         adverse: o.adverse,
                         result: summary::across_replicates(&per_arm(a, k, &self.stats.full)),
@@ -316,9 +316,11 @@ impl Merger {
                         self.stats.full[r][c.control][c.outcome],
                         self.stats.full[r][c.treatment][c.outcome],
                     );
-                    let mut diff = Moments::default();
-                    diff.n = mc.n.min(mt.n);
-                    diff.mean = mt.mean - mc.mean;
+                    let diff = Moments {
+                        n: mc.n.min(mt.n),
+                        mean: mt.mean - mc.mean,
+                        m2: 0.0,
+                    };
                     differences.push((
                         diff,
                         (mc.variance() / mc.n as f64 + mt.variance() / mt.n as f64).sqrt(),
@@ -395,6 +397,7 @@ impl Merger {
             .collect();
         Summary {
             scenario: s.name.clone(),
+            scenario_file: s.path.display().to_string(),
             seed: s.seed,
             replicates: s.replicates,
             twins_per_arm: s.twins_per_arm,
@@ -413,11 +416,25 @@ impl Merger {
     }
 }
 
+/// The unit of an outcome's estimate, from the unit `u` of the output it reads.
+fn outcome_unit(definition: &Outcome, u: &str) -> String {
+    use pk_models::outcomes::Exposure;
+    match definition {
+        Outcome::Exposure(Exposure::Auc { .. } | Exposure::Auc24 { .. }) => format!("{u}·h"),
+        Outcome::Exposure(Exposure::TimeAbove { .. }) => "h".to_owned(),
+        Outcome::Exposure(_) => u.to_owned(),
+        Outcome::TimeInRange(_) => "fraction of time".to_owned(),
+        _ => "proportion of twins".to_owned(),
+    }
+}
+
 /// `summary.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     /// Scenario name.
     pub scenario: String,
+    /// The scenario file the run read.
+    pub scenario_file: String,
     /// Seed.
     pub seed: u64,
     /// Replicates.
@@ -457,7 +474,7 @@ pub struct OutcomeSummary {
     pub name: String,
     /// The output it reads.
     pub output: String,
-    /// The output's unit.
+    /// The estimate's unit (e.g. mg/L·h for an AUC of an output in mg/L).
     pub unit: String,
     /// Mean or proportion.
     pub kind: Kind,

@@ -133,9 +133,15 @@ fn spawn_twin(
         .model
         .build(&parameters)
         .map_err(|e| wrap("building the model", e))?;
+    // Linear models are solved exactly; the others with the scenario's ODE settings.
+    let path = if pk_models::Model::linear_system(&model).is_some() {
+        SolutionPath::Auto
+    } else {
+        SolutionPath::Ode(scenario.solver)
+    };
     // PD states start at their baseline (e.g. Circ0), not at zero.
     let subject = Subject::with_initial_state(
-        Propagator::new(model.clone(), SolutionPath::Auto),
+        Propagator::new(model.clone(), path),
         pk_models::Model::initial_state(&model),
     );
     let r = &spec.regimen;

@@ -97,7 +97,7 @@ impl QuantileSketch {
             Self::Exact(v) => {
                 v.push(x);
                 if v.len() > EXACT_LIMIT {
-                    self.to_histogram();
+                    self.switch_to_histogram();
                 }
             }
             Self::Histogram {
@@ -119,7 +119,7 @@ impl QuantileSketch {
         }
     }
 
-    fn to_histogram(&mut self) {
+    fn switch_to_histogram(&mut self) {
         if let Self::Exact(values) = self {
             let values = std::mem::take(values);
             *self = Self::Histogram {
@@ -146,7 +146,7 @@ impl QuantileSketch {
                 zero: oz,
                 positive: op,
             } => {
-                self.to_histogram();
+                self.switch_to_histogram();
                 if let Self::Histogram {
                     negative,
                     zero,

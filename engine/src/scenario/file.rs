@@ -66,9 +66,33 @@ pub struct ScenarioFile {
     /// Which outputs to write.
     #[serde(default)]
     pub outputs: OutputsFile,
+    /// ODE settings for models without an exact solution (with PD, or saturable elimination);
+    /// linear models are always solved exactly.
+    #[serde(default)]
+    pub solver: Option<SolverFile>,
     /// A dose-escalation design instead of parallel arms.
     #[serde(default)]
     pub escalation: Option<EscalationFile>,
+}
+
+/// ODE solver settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolverFile {
+    /// Relative tolerance (default 1e-8).
+    #[serde(default = "default_rtol")]
+    pub rtol: f64,
+    /// Absolute tolerance in the state's unit, mg for amounts (default 1e-10).
+    #[serde(default = "default_atol")]
+    pub atol: f64,
+}
+
+fn default_rtol() -> f64 {
+    1e-8
+}
+
+fn default_atol() -> f64 {
+    1e-10
 }
 
 /// One arm.

@@ -1,4 +1,4 @@
-//! Scenario files: read raw ([`file`]), then validated into typed values ([`Scenario`]).
+//! Scenario files: read raw ([`mod@file`]), then validated into typed values ([`Scenario`]).
 //!
 //! Every mistake is an [`Error::Scenario`] naming the file, the line and column where they can be
 //! found, the field path (`arms[1].regimen.every_h`) and what was expected.
@@ -50,6 +50,8 @@ pub struct Scenario {
     pub interim: Option<file::InterimFile>,
     /// Outputs wanted.
     pub outputs: file::OutputsFile,
+    /// The solution path for twins' models: exact when linear, ODE with these settings otherwise.
+    pub solver: pk_models::SolverSettings,
     /// A 3+3 escalation, if this scenario is one.
     pub escalation: Option<Escalation>,
     /// Output names of the model, in order.

@@ -107,7 +107,7 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
     let model = ModelSpec::load(&model_path).map_err(|source| Error::Referenced {
         path: path.to_owned(),
         what: format!("model file {}", file.model),
-        source,
+        source: Box::new(source),
     })?;
     files_hash = fnv1a(files_hash, &std::fs::read(&model_path).unwrap_or_default());
     let output_names: Vec<String> = model.output_names().map(str::to_owned).collect();
@@ -124,7 +124,7 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
             Error::Referenced {
                 path: path.to_owned(),
                 what: "the default population".into(),
-                source,
+                source: Box::new(source),
             }
         })?),
         Some(p) => {
@@ -141,7 +141,7 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
                 PopulationModel::from_path(&pop_path).map_err(|source| Error::Referenced {
                     path: path.to_owned(),
                     what: format!("population file {p}"),
-                    source,
+                    source: Box::new(source),
                 })?,
             )
         }
@@ -200,6 +200,26 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
         visits.sort_by(f64::total_cmp);
         visits.dedup();
     }
+
+    let solver = match file.solver {
+        None => pk_models::SolverSettings::default(),
+        Some(sf) => {
+            for (name, v) in [("solver.rtol", sf.rtol), ("solver.atol", sf.atol)] {
+                if !(v.is_finite() && v > 0.0 && v < 1.0) {
+                    return Err(c.err(
+                        name,
+                        Some("solver"),
+                        format!("expected a tolerance in (0, 1), found {v}"),
+                    ));
+                }
+            }
+            pk_models::SolverSettings {
+                rtol: sf.rtol,
+                atol: sf.atol,
+                ..Default::default()
+            }
+        }
+    };
 
     // Outcomes.
     let mut outcomes = Vec::new();
@@ -491,7 +511,7 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
         Some(e) => {
             if e.levels_mg.is_empty()
                 || e.levels_mg.windows(2).any(|w| w[0] >= w[1])
-                || e.levels_mg.iter().any(|d| !(*d > 0.0))
+                || e.levels_mg.iter().any(|d| d.is_nan() || *d <= 0.0)
             {
                 return Err(c.err(
                     "escalation.levels_mg",
@@ -538,6 +558,7 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
         comparisons,
         interim: file.analysis.interim,
         outputs: file.outputs,
+        solver,
         escalation,
         output_names,
         output_units,
@@ -559,14 +580,14 @@ fn check_outcome_window(
         Outcome::TimeInRange(t) => Some((t.from, t.to)),
         _ => None,
     };
-    if let Some((from, to)) = window {
-        if !(from >= 0.0 && to >= from && to <= duration + 1e-9) {
-            return Err(c.err(
-                field,
-                Some(anchor),
-                format!("window [{from}, {to}] h must lie inside the follow-up [0, {duration}] h"),
-            ));
-        }
+    if let Some((from, to)) = window
+        && !(from >= 0.0 && to >= from && to <= duration + 1e-9)
+    {
+        return Err(c.err(
+            field,
+            Some(anchor),
+            format!("window [{from}, {to}] h must lie inside the follow-up [0, {duration}] h"),
+        ));
     }
     Ok(())
 }
