@@ -35,6 +35,16 @@ pub struct Body {
     pub subject: Subject<Propagator<BuiltModel>>,
 }
 
+/// What the twin's model believes of it, for MAP-guided dosing: its typical values (covariate
+/// and genotype effects applied, no random effects) and its last posterior mode.
+#[derive(Component, Debug, Clone)]
+pub struct Belief {
+    /// Typical values by parameter name.
+    pub typical: BTreeMap<String, f64>,
+    /// The last MAP estimate, if updated.
+    pub estimate: Option<twins::bayes::MapEstimate>,
+}
+
 /// What the twin is due to receive.
 #[derive(Component, Debug, Clone)]
 pub struct DosePlan {

@@ -3,6 +3,7 @@
 //! (rayon, in [`crate::run`]), never inside one.
 
 pub mod components;
+pub mod mipd;
 pub mod systems;
 
 use std::collections::BTreeMap;
@@ -19,7 +20,8 @@ use crate::Error;
 use crate::dosing::amount_mg;
 use crate::scenario::{Regimen, Scenario};
 use components::{
-    Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Parameters, Recorded, Streams, Twin,
+    Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Parameters, Recorded,
+    Streams, Twin,
 };
 
 /// The twin part of the random-stream key reserved for replicate-level draws.
@@ -129,6 +131,10 @@ fn spawn_twin(
         .model
         .individual_parameters(&patient, theta, &patient.etas)
         .map_err(|e| wrap("computing parameters", e))?;
+    let typical = scenario
+        .model
+        .typical_values(&patient, theta)
+        .map_err(|e| wrap("computing typical values", e))?;
     let model = scenario
         .model
         .build(&parameters)
@@ -159,6 +165,10 @@ fn spawn_twin(
     world.spawn((
         Twin { index, patient },
         Parameters(parameters),
+        Belief {
+            typical,
+            estimate: None,
+        },
         Body { model, subject },
         plan,
         Observed::default(),

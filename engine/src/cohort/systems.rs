@@ -15,8 +15,9 @@ use rand::RngExt;
 use rand_distr::Exp1;
 
 use super::components::{
-    Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Recorded, Streams, Twin,
+    Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Recorded, Streams, Twin,
 };
+use super::mipd;
 use crate::Error;
 use crate::dosing::{level_based_auc24, round};
 use crate::scenario::Rule;
@@ -123,14 +124,20 @@ pub fn observe(
 pub fn adapt(
     clock: Res<Clock>,
     cohort: Res<Cohort>,
-    mut twins: Query<(&Observed, &Recorded, &mut DosePlan, &mut Outcomes)>,
+    mut twins: Query<(
+        &Observed,
+        &Recorded,
+        &mut DosePlan,
+        &mut Outcomes,
+        &mut Belief,
+    )>,
 ) {
     let Some(visit) = clock.visit else { return };
     let Some(arm) = cohort.scenario.arms.get(cohort.arm) else {
         return;
     };
     let n_out = cohort.scenario.output_names.len();
-    for (observed, recorded, mut plan, mut outcomes) in &mut twins {
+    for (observed, recorded, mut plan, mut outcomes, mut belief) in &mut twins {
         let last = observed.values.len().saturating_sub(n_out);
         for (k, rule) in arm.rules.iter().enumerate() {
             match rule {
@@ -161,6 +168,52 @@ pub fn adapt(
                         let mg = round(plan.maintenance_mg * target / y, *round_mg);
                         plan.maintenance_mg = mg.min(max_mg.unwrap_or(f64::INFINITY));
                     }
+                }
+                Rule::MapGuided {
+                    output,
+                    target_auc24,
+                    at_visits,
+                    round_mg,
+                    max_mg,
+                } => {
+                    if !(at_visits.is_empty() || at_visits.contains(&(visit as u32))) {
+                        continue;
+                    }
+                    let spec = &cohort.scenario.model;
+                    let values: Vec<f64> = observed
+                        .values
+                        .iter()
+                        .skip(*output)
+                        .step_by(n_out)
+                        .copied()
+                        .collect();
+                    let levels = mipd::Levels {
+                        times: &observed.times,
+                        values: &values,
+                        output: &cohort.scenario.output_names[*output],
+                    };
+                    let Some(estimate) = mipd::update(
+                        spec,
+                        &belief.typical,
+                        &cohort.regimen,
+                        &plan.given,
+                        &levels,
+                        belief.estimate.as_ref(),
+                    ) else {
+                        continue;
+                    };
+                    if let Some(auc24) = mipd::steady_state_auc24(
+                        spec,
+                        &belief.typical,
+                        &estimate.eta,
+                        &cohort.regimen,
+                        plan.maintenance_mg,
+                        *output,
+                    ) {
+                        let mg = round(plan.maintenance_mg * target_auc24 / auc24, *round_mg);
+                        plan.maintenance_mg = mg.min(max_mg.unwrap_or(f64::INFINITY));
+                    }
+                    belief.estimate = Some(estimate);
                 }
                 Rule::ToTargetAuc {
                     output,

@@ -240,6 +240,25 @@ pub enum RuleFile {
         #[serde(default)]
         max_mg: Option<f64>,
     },
+    /// Model-informed precision dosing: at the given visits, update the twin's posterior mode
+    /// (MAP Bayes over every dose and every observation of `output` so far, from the population
+    /// prior of the scenario's model), predict the steady-state AUC24 of the current maintenance
+    /// dose with the twin's updated parameters, and scale the dose to `target_auc24`.
+    MapGuided {
+        /// The observed output the update uses.
+        output: String,
+        /// AUC24 target (output unit × h).
+        target_auc24: f64,
+        /// Visit numbers (from 0) at which to update and adjust; empty: every visit.
+        #[serde(default)]
+        at_visits: Vec<u32>,
+        /// Round new doses to this step (mg).
+        #[serde(default)]
+        round_mg: Option<f64>,
+        /// Largest dose (mg).
+        #[serde(default)]
+        max_mg: Option<f64>,
+    },
     /// After an adverse event (a threshold outcome seen at a visit): hold doses and reduce.
     AfterEvent {
         /// The outcome's name (a `threshold` outcome).

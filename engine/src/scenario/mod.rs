@@ -134,6 +134,19 @@ pub enum Rule {
         /// Largest dose (mg).
         max_mg: Option<f64>,
     },
+    /// MAP-guided dosing to an AUC24 target.
+    MapGuided {
+        /// Output index.
+        output: usize,
+        /// AUC24 target.
+        target_auc24: f64,
+        /// Visits at which to update (empty: all).
+        at_visits: Vec<u32>,
+        /// Rounding (mg).
+        round_mg: Option<f64>,
+        /// Largest dose (mg).
+        max_mg: Option<f64>,
+    },
     /// Hold and reduce after an adverse event.
     AfterEvent {
         /// Outcome index.

@@ -373,6 +373,24 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
                         max_mg: *max_mg,
                     }
                 }
+                RuleFile::MapGuided { output, target_auc24, at_visits, round_mg, max_mg } => {
+                    c.positive(&format!("{field}.target_auc24"), Some(&anchor), *target_auc24, "the output's unit × h")?;
+                    let index = output_of(output)?;
+                    if model.random_effects().is_none() || model.residual(output).is_none() {
+                        return Err(c.err(
+                            format!("{field}.output"),
+                            Some(&anchor),
+                            format!("MAP-guided dosing needs the model's random effects and a residual error for `{output}`"),
+                        ));
+                    }
+                    Rule::MapGuided {
+                        output: index,
+                        target_auc24: *target_auc24,
+                        at_visits: at_visits.clone(),
+                        round_mg: *round_mg,
+                        max_mg: *max_mg,
+                    }
+                }
                 RuleFile::ToTargetAuc {
                     output,
                     target_auc24,
