@@ -274,6 +274,7 @@ impl TwinFile {
 
     /// Adds doses and observations, updates the posterior (warm-started from the stored mode)
     /// and appends a journal entry; the posterior is `None` while there are no observations.
+    /// A level at the same time and output as one already held is refused (a file added twice).
     /// The caller saves the file.
     pub fn add(
         &mut self,
@@ -281,6 +282,22 @@ impl TwinFile {
         more: History,
         source: &str,
     ) -> Result<Option<&PosteriorSummary>> {
+        // The same file observed twice would count its levels twice: refuse repeats.
+        for o in &more.observations {
+            if self
+                .history
+                .observations
+                .iter()
+                .any(|h| h.time == o.time && h.output == o.output)
+            {
+                return Err(self.error(Error::Inconsistent {
+                    what: format!(
+                        "{source}: the twin already has a level of {} at {} h (was this file added before?)",
+                        o.output, o.time
+                    ),
+                }));
+            }
+        }
         let updater = SequentialUpdater::new(spec, &self.patient, &BTreeMap::new())
             .map_err(|e| self.error(e))?;
         let warm = self.posterior.as_ref().map(|p| MapEstimate {

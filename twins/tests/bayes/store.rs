@@ -118,6 +118,25 @@ fn twin_round_trips_and_its_journal_replays_to_the_same_posteriors() -> Result<(
 }
 
 #[test]
+fn adding_the_same_levels_twice_is_refused_and_changes_nothing() -> Result<()> {
+    let dir = tempdir()?;
+    let (_, _, spec, mut twin) = new_twin(dir.path())?;
+    let levels = History {
+        doses: vec![dose(0.0)],
+        observations: vec![level(2.0, 6.0)],
+    };
+    twin.add(&spec, levels.clone(), "a.csv")?;
+    let before = twin.clone();
+    let err = twin.add(&spec, levels, "a.csv").expect_err("added twice");
+    assert!(
+        err.to_string().contains("already has a level of CP at 2 h"),
+        "{err}"
+    );
+    assert_eq!(twin, before);
+    Ok(())
+}
+
+#[test]
 fn a_changed_model_and_a_future_format_are_refused_with_context() -> Result<()> {
     let dir = tempdir()?;
     let (path, model_path, _, twin) = new_twin(dir.path())?;
