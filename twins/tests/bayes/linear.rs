@@ -212,3 +212,41 @@ fn poor_weights_fall_back_to_metropolis_hastings_and_still_find_the_posterior() 
     }
     Ok(())
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Across random linear problems (2–4 random effects, 3–8 observations, correlated Ω, a
+    /// noise sd from 0.05 to 2), MAP and the Laplace covariance equal the closed form.
+    #[test]
+    fn map_equals_the_closed_form_for_random_linear_models(
+        n in 2usize..=4,
+        m in 3usize..=8,
+        seed in 0u64..1_000_000,
+        sigma in 0.05f64..2.0,
+    ) {
+        use rand::RngExt;
+        let mut rng = stream_from_seed(seed);
+        let b = DMatrix::from_fn(m, n, |_, _| rng.random_range(-2.0..2.0));
+        let a = DVector::from_fn(m, |_, _| rng.random_range(-1.0..1.0));
+        let y = DVector::from_fn(m, |_, _| rng.random_range(-3.0..3.0));
+        // Ω = L·Lᵀ + 0.05·I: positive definite, correlated.
+        let l = DMatrix::from_fn(n, n, |i, j| if j <= i { rng.random_range(-0.5..0.5) } else { 0.0 });
+        let omega = &l * l.transpose() + DMatrix::identity(n, n) * 0.05;
+        let problem = Linear { a, b, y, sigma, omega };
+        let (mean, c) = closed_form(&problem);
+        let map = estimate_map(&objective(&problem)?, None, &MapSettings::default())?;
+        proptest::prop_assert!(map.converged);
+        for i in 0..n {
+            let sd = c[(i, i)].sqrt();
+            proptest::prop_assert!((map.eta[i] - mean[i]).abs() < MODE_TOLERANCE * sd,
+                "eta[{}]: {} vs {}", i, map.eta[i], mean[i]);
+            for j in 0..n {
+                let scale = (c[(i, i)] * c[(j, j)]).sqrt();
+                proptest::prop_assert!(
+                    (map.covariance[(i, j)] - c[(i, j)]).abs() < COVARIANCE_RELATIVE_TOLERANCE * scale,
+                    "C[{}][{}]: {} vs {}", i, j, map.covariance[(i, j)], c[(i, j)]);
+            }
+        }
+    }
+}
