@@ -28,4 +28,5 @@
 
 pub mod baseline;
 pub mod scenarios;
+pub mod w1;
 pub mod w2;
