@@ -38,7 +38,7 @@ pub const N_DOSES: usize = 7;
 pub const OMEGA: f64 = 0.3;
 /// The quantiles reported at each hour.
 pub const PROBABILITIES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
-/// Twins per rayon task when running on a pool: a multiple of 8 and 16, so every batch but the
+/// Twins per rayon task when running on a pool: a multiple of 8, 16 and 32, so every batch but the
 /// cohort's last is full.
 pub const TWINS_PER_TASK: usize = 1024;
 
@@ -245,17 +245,19 @@ impl Batched {
     }
 }
 
-/// Runs `twins` through `pk_models::batch` with `L` lanes: on the calling thread as one cohort
-/// (sorted by stiffness as a whole) when `pool` is `None`, else in tasks of [`TWINS_PER_TASK`]
-/// consecutive twins on the pool, each sorted by stiffness within itself.
+/// Runs `twins` through `pk_models::batch` with `L` lanes at `settings` ([`settings`] for W2):
+/// on the calling thread as one cohort (sorted by stiffness as a whole) when `pool` is `None`,
+/// else in tasks of [`TWINS_PER_TASK`] consecutive twins on the pool, each sorted by stiffness
+/// within itself.
 ///
 /// # Errors
 /// When `pk_models` gives up.
 pub fn batched<const L: usize>(
     twins: &[Twin<'_, MmParams>],
+    settings: &BatchSettings,
     pool: Option<&rayon::ThreadPool>,
 ) -> Result<Batched, pk_models::Error> {
-    let (times, s) = (hours(), settings());
+    let (times, s) = (hours(), *settings);
     let run = |chunk: &[Twin<'_, MmParams>]| {
         let mut c1 = vec![0.0; chunk.len() * N_HOURS];
         simulate_cohort::<MmTwoCompartment<L>, 2, L>(chunk, &times, &s, &mut c1).map(|st| (c1, st))
@@ -474,9 +476,9 @@ mod tests {
         assert!(max_relative_error(&baseline, &reference) < 1e-5);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
         for result in [
-            batched::<8>(&twins, None)?,
-            batched::<16>(&twins, None)?,
-            batched::<8>(&twins, Some(&pool))?,
+            batched::<8>(&twins, &settings(), None)?,
+            batched::<16>(&twins, &settings(), None)?,
+            batched::<8>(&twins, &settings(), Some(&pool))?,
         ] {
             let c1 = result.assemble();
             assert!(max_relative_error(&c1, &reference) < 1e-5);

@@ -195,7 +195,8 @@ impl BatchDopri5 {
 
         let mut t = from;
         let mut next_output = 0;
-        let mut fac_old = FAC_OLD_MIN;
+        // ln of the controller's memory `fac_old` of the last accepted error.
+        let mut ln_fac_old = FAC_OLD_MIN.ln();
         let mut rejected_last = false;
         let mut n_steps = 0;
         loop {
@@ -239,11 +240,13 @@ impl BatchDopri5 {
             let err = error_norm(&s, h, state, &y_new, [&k1, &k3, &k4, &k5, &k6, &k7]);
 
             // PI step-size control (Hairer's DOPRI5, as ode_solvers' Controller).
-            let fac11 = err.powf(ALPHA);
-            let fac = (fac11 * fac_old.powf(-BETA) / SAFETY).clamp(FACC2, FACC1);
+            // fac = err^α · fac_old^(−β) / safety, by one `ln` and one `exp` instead of two `powf`
+            // (they cost a tenth of a step).
+            let ln_err = err.ln();
+            let fac = ((ALPHA * ln_err - BETA * ln_fac_old).exp() / SAFETY).clamp(FACC2, FACC1);
             if err <= 1.0 {
                 self.stats.accepted_steps += 1;
-                fac_old = err.max(FAC_OLD_MIN);
+                ln_fac_old = ln_err.max(FAC_OLD_MIN.ln());
                 let t_new = if last { to } else { t + h };
                 if next_output < outputs.len() && outputs[next_output] < t_new {
                     dense.fit(h, state, &y_new, [&k1, &k3, &k4, &k5, &k6, &k7]);
@@ -269,7 +272,7 @@ impl BatchDopri5 {
             } else {
                 self.stats.rejected_steps += 1;
                 rejected_last = true;
-                h /= FACC1.min(fac11 / SAFETY);
+                h /= FACC1.min((ALPHA * ln_err).exp() / SAFETY);
             }
         }
     }
