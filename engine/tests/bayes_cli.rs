@@ -235,6 +235,37 @@ fn a_twin_is_made_observes_forecasts_and_doses() {
         "100,200,300",
     ]);
     assert!(said.contains("MAP point"), "{said}");
+    let said = ok(&[
+        "twin",
+        "dose",
+        s(&twin),
+        "--map",
+        "--outcome",
+        "auc24",
+        "--low",
+        "100",
+        "--high",
+        "200",
+        "--range",
+        "100:300:50",
+    ]);
+    // Five candidates: the chosen one and four runners-up.
+    assert_eq!(said.matches("runner-up").count(), 4, "{said}");
+    let out = twinsim(&[
+        "twin",
+        "dose",
+        s(&twin),
+        "--outcome",
+        "auc24",
+        "--low",
+        "1",
+        "--high",
+        "2",
+        "--range",
+        "300:100:50",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--range 300:100:50"));
 }
 
 #[test]

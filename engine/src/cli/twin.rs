@@ -6,6 +6,7 @@
 //! twinsim twin forecast TWIN.json --dose 1000 --every 12 --doses 10 --infusion 1 --horizon 120
 //! twinsim twin dose     TWIN.json --outcome auc24 --day 2 --low 400 --high 600 \
 //!                       --doses 500,750,1000,1250 --every 12 --ae-trough-above 20 --ae-ceiling 0.1
+//!                       (or --range 500:2500:250 for every 250 mg from 500 to 2,500)
 //! ```
 //!
 //! Times of a forecast or a dose search count hours from the regimen's start (`--start`, by
@@ -176,8 +177,11 @@ pub struct DoseArgs {
     /// The twin file.
     pub twin: PathBuf,
     /// Allowed amounts (mg), comma-separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(long, value_delimiter = ',', required_unless_present = "range")]
     pub doses: Vec<f64>,
+    /// Allowed amounts as a range `MIN:MAX:STEP` (mg), e.g. `500:2500:250`, instead of `--doses`.
+    #[arg(long, conflicts_with = "doses")]
+    pub range: Option<String>,
     /// Allowed intervals (h), comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "12")]
     pub every: Vec<f64>,
@@ -454,6 +458,26 @@ fn run_forecast(args: &ForecastArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The amounts of `MIN:MAX:STEP`: MIN, MIN + STEP, ... up to MAX (at most 1,000 of them).
+fn amount_range(text: &str) -> anyhow::Result<Vec<f64>> {
+    let parts: Vec<f64> = text
+        .split(':')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--range {text}: expected MIN:MAX:STEP in mg"))?;
+    let [min, max, step] = parts[..] else {
+        bail!("--range {text}: expected three numbers, MIN:MAX:STEP");
+    };
+    if !(min.is_finite() && max.is_finite() && step.is_finite() && step > 0.0 && min <= max) {
+        bail!("--range {text}: expected finite MIN <= MAX and STEP > 0");
+    }
+    let n = ((max - min) / step + 1e-9).floor() as usize + 1;
+    if n > 1000 {
+        bail!("--range {text}: {n} amounts, at most 1,000");
+    }
+    Ok((0..n).map(|k| min + step * k as f64).collect())
+}
+
 fn dose(args: &DoseArgs) -> anyhow::Result<()> {
     let (twin, spec) = load(&args.twin, args.posterior.model.as_deref())?;
     let target = target(&args.target)?.context("twin dose needs --outcome, --low and --high")?;
@@ -484,12 +508,16 @@ fn dose(args: &DoseArgs) -> anyhow::Result<()> {
         }),
         ceiling: args.ae_ceiling,
     });
+    let amounts = match &args.range {
+        Some(range) => amount_range(range)?,
+        None => args.doses.clone(),
+    };
     let template = Regimen {
         start: args
             .regimen
             .start
             .unwrap_or_else(|| last_time(&twin.history)),
-        amount: args.doses.first().copied().unwrap_or(0.0),
+        amount: amounts.first().copied().unwrap_or(0.0),
         interval: args.every.first().copied().unwrap_or(12.0),
         doses: 1,
         infusion: args.regimen.infusion,
@@ -497,7 +525,7 @@ fn dose(args: &DoseArgs) -> anyhow::Result<()> {
     };
     let search = DoseSearch {
         template,
-        amounts: args.doses.clone(),
+        amounts,
         intervals: args.every.clone(),
         target,
         adverse,
