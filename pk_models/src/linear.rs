@@ -84,6 +84,16 @@ impl StepMatrices {
     }
 }
 
+/// Low mantissa bits ignored when matching a cached step length: step lengths that differ by
+/// less than 2⁻⁴⁰ ≈ 1e-12 relative (times like 0.1·j, whose differences are not exactly 0.1)
+/// share one Φ, at an error of order 1e-12·k·h, far below the solution's own rounding.
+const STEP_KEY_SHIFT: u32 = 12;
+
+/// Whether two step lengths share a cached Φ.
+fn same_step(a: f64, b: f64) -> bool {
+    a.to_bits() >> STEP_KEY_SHIFT == b.to_bits() >> STEP_KEY_SHIFT
+}
+
 /// How many step lengths an [`ExactPropagator`] remembers.
 const CACHE_CAPACITY: usize = 32;
 
@@ -118,7 +128,7 @@ impl ExactPropagator {
         if h == 0.0 {
             return;
         }
-        let slot = match self.cache.iter().position(|s| s.h.to_bits() == h.to_bits()) {
+        let slot = match self.cache.iter().position(|s| same_step(s.h, h)) {
             Some(i) => i,
             None => {
                 let step = self.system.step(h);

@@ -7,8 +7,10 @@
 //! exactly on the segment's end); dense output is never used, since its last point is inexact
 //! (srenevey/ode-solvers#35).
 
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim};
 use ode_solvers::dop_shared::{OutputType, System};
-use ode_solvers::{DVector, Dop853, Dopri5};
+use ode_solvers::{DVector, Dop853, Dopri5, OVector, SVector};
 
 use crate::Error;
 use crate::model::Model;
@@ -65,8 +67,11 @@ struct WithRates<'a, M: ?Sized> {
     rates: &'a [f64],
 }
 
-impl<M: Model + ?Sized> System<f64, DVector<f64>> for WithRates<'_, M> {
-    fn system(&self, t: f64, y: &DVector<f64>, dy: &mut DVector<f64>) {
+impl<M: Model + ?Sized, D: Dim> System<f64, OVector<f64, D>> for WithRates<'_, M>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    fn system(&self, t: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
         self.model
             .rhs(t, y.as_slice(), self.rates, dy.as_mut_slice());
     }
@@ -111,9 +116,44 @@ impl OdeIntegrator {
             }
             return Ok(());
         }
-        let s = &self.settings;
         let system = WithRates { model, rates };
-        let y0 = DVector::from_column_slice(state);
+        // Small states are fixed-size vectors on the stack: ode_solvers clones and combines
+        // state vectors at every stage, which for a heap vector means an allocation each time.
+        macro_rules! fixed {
+            ($($n:literal)*) => {
+                match state.len() {
+                    $($n => {
+                        let y0 = SVector::<f64, $n>::from_column_slice(state);
+                        let y = self.solve(system, from, to, y0)?;
+                        state.copy_from_slice(y.as_slice());
+                    })*
+                    _ => {
+                        let y = self.solve(system, from, to, DVector::from_column_slice(state))?;
+                        state.copy_from_slice(y.as_slice());
+                    }
+                }
+            };
+        }
+        fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+        Ok(())
+    }
+
+    /// Integrates `system` from `from` to `to` and returns the end state, taken from the sparse
+    /// output (the last accepted step lands exactly on `to`).
+    fn solve<D, M>(
+        &self,
+        system: WithRates<'_, M>,
+        from: f64,
+        to: f64,
+        y0: OVector<f64, D>,
+    ) -> Result<OVector<f64, D>, Error>
+    where
+        D: Dim,
+        M: Model + ?Sized,
+        DefaultAllocator: Allocator<D>,
+        OVector<f64, D>: std::ops::Mul<f64, Output = OVector<f64, D>>,
+    {
+        let s = &self.settings;
         let h_max = if s.max_step > 0.0 {
             s.max_step
         } else {
@@ -124,6 +164,7 @@ impl OdeIntegrator {
             OdeMethod::Auto => OdeMethod::Dopri5,
             chosen => chosen,
         };
+        let fail = |source| Error::Integration { from, to, source };
         let last = match method {
             OdeMethod::Auto | OdeMethod::Dopri5 => {
                 let mut solver = Dopri5::from_param(
@@ -131,7 +172,7 @@ impl OdeIntegrator {
                     from,
                     to,
                     to - from,
-                    y0,
+                    y0.clone(),
                     s.rtol,
                     s.atol,
                     0.9,
@@ -144,9 +185,7 @@ impl OdeIntegrator {
                     1000,
                     OutputType::Sparse,
                 );
-                solver
-                    .integrate()
-                    .map_err(|source| Error::Integration { from, to, source })?;
+                solver.integrate().map_err(fail)?;
                 solver.y_out().last().cloned()
             }
             OdeMethod::Dop853 => {
@@ -155,7 +194,7 @@ impl OdeIntegrator {
                     from,
                     to,
                     to - from,
-                    y0,
+                    y0.clone(),
                     s.rtol,
                     s.atol,
                     0.9,
@@ -168,15 +207,10 @@ impl OdeIntegrator {
                     1000,
                     OutputType::Sparse,
                 );
-                solver
-                    .integrate()
-                    .map_err(|source| Error::Integration { from, to, source })?;
+                solver.integrate().map_err(fail)?;
                 solver.y_out().last().cloned()
             }
         };
-        if let Some(y) = last {
-            state.copy_from_slice(y.as_slice());
-        }
-        Ok(())
+        Ok(last.unwrap_or(y0))
     }
 }
