@@ -51,6 +51,11 @@
 //! | η, IOV, residual error, parameter uncertainty | [`variability`] |
 //! | learn genotype effects from patient data | [`learner::train_from_csv`] |
 //! | feed effects into a twin's prior | [`learner::GenotypeEffectModel`] |
+//! | read a model file (structure, effects, PD, random effects, residual error) | [`model_file::ModelSpec`] |
+//! | read a NONMEM-format dataset | [`dataset::Dataset`] |
+//! | update a twin from its levels (MAP, posterior draws) | [`bayes`] |
+//! | forecast a regimen, choose a dose | [`forecast`] |
+//! | save and replay a twin | [`store`] |
 //! | write files safely | [`io::write_atomic`] |
 //! | what went wrong | [`Error`] |
 //!
