@@ -439,3 +439,61 @@ impl<const N: usize, const L: usize> Dense<N, L> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::{LinearOneCompartment, LinearParams};
+
+    /// Four lanes of `dA/dt = −k·A` with k from 0.05 to 2 1/h: the state at the end and the dense
+    /// output between steps follow `A₀·e^{−k·t}` to 1e-5 of the starting amount (ten times rtol).
+    #[test]
+    fn dense_output_and_end_state_follow_exponential_decay() -> Result<(), Error> {
+        let ks = [0.05, 0.3, 1.0, 2.0];
+        let mut model = LinearOneCompartment::<4>::splat(&LinearParams { cl: 1.0, v: 1.0 });
+        for (lane, &k) in ks.iter().enumerate() {
+            model.set_lane(lane, &LinearParams { cl: k, v: 1.0 });
+        }
+        let mut state = [[100.0; 4]];
+        let outputs: Vec<f64> = (1..40).map(|j| 0.25 * f64::from(j)).collect();
+        let mut seen = 0;
+        let mut integrator = BatchDopri5::new(BatchSettings::default());
+        integrator.advance(&model, 0.0, 10.0, &mut state, &outputs, |j, y| {
+            seen += 1;
+            for (lane, &k) in ks.iter().enumerate() {
+                let exact = 100.0 * (-k * outputs[j]).exp();
+                assert!(
+                    (y[0][lane] - exact).abs() < 1e-5 * 100.0,
+                    "t = {}",
+                    outputs[j]
+                );
+            }
+        })?;
+        assert_eq!(seen, outputs.len());
+        for (lane, &k) in ks.iter().enumerate() {
+            let exact = 100.0 * (-k * 10.0_f64).exp();
+            assert!((state[0][lane] - exact).abs() < 1e-5 * 100.0, "lane {lane}");
+        }
+        assert!(integrator.stats().accepted_steps > 10);
+        Ok(())
+    }
+
+    /// Too few steps allowed is an error that says where the solver stopped.
+    #[test]
+    fn max_steps_is_an_error() {
+        let model = LinearOneCompartment::<2>::splat(&LinearParams { cl: 2.0, v: 1.0 });
+        let mut integrator = BatchDopri5::new(BatchSettings {
+            max_steps: 3,
+            ..BatchSettings::default()
+        });
+        let mut state = [[100.0; 2]];
+        let result = integrator.advance(&model, 0.0, 50.0, &mut state, &[], |_, _| {});
+        assert!(matches!(
+            result,
+            Err(Error::Integration {
+                source: IntegrationError::MaxNumStepReached { n_step: 3, .. },
+                ..
+            })
+        ));
+    }
+}
