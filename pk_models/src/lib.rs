@@ -55,5 +55,6 @@ pub use models::{Absorption, CompartmentModel, Disposition, MichaelisMenten, Sta
 pub use ode::{OdeIntegrator, OdeMethod, SolverSettings};
 pub use pd::{PdModel, PkPd};
 pub use simulate::{
-    OdePropagator, Propagate, Propagator, SolutionPath, Subject, Tolerance, Trajectory, simulate,
+    OdePropagator, Propagate, Propagator, SolutionPath, SplitPropagator, Subject, Tolerance,
+    Trajectory, simulate,
 };

@@ -24,6 +24,16 @@ pub trait Model {
         None
     }
 
+    /// The linear system `dx/dt = A·x + r` of the first `A.nrows()` slots, when those slots form
+    /// one on their own (no other slot feeds into them) and the model as a whole is not linear:
+    /// e.g. the PK of a PK/PD model. `None` by default.
+    ///
+    /// [`SolutionPath::Auto`](crate::SolutionPath::Auto) then solves those slots exactly and only
+    /// the others with the ODE solver.
+    fn linear_subsystem(&self) -> Option<LinearSystem> {
+        None
+    }
+
     /// The state a subject starts from, and returns to on a reset (EVID 3 and 4, SS = 1).
     ///
     /// Empty compartments by default; a PD model starts at its baseline (e.g. circulating
@@ -49,6 +59,10 @@ impl<M: Model + ?Sized> Model for &M {
 
     fn linear_system(&self) -> Option<LinearSystem> {
         (**self).linear_system()
+    }
+
+    fn linear_subsystem(&self) -> Option<LinearSystem> {
+        (**self).linear_subsystem()
     }
 
     fn initial_state(&self) -> Vec<f64> {

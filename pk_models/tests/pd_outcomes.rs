@@ -13,3 +13,5 @@ mod hamberg;
 mod indirect;
 #[path = "pd_outcomes/outcomes.rs"]
 mod outcomes;
+#[path = "pd_outcomes/split.rs"]
+mod split;

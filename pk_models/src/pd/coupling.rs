@@ -16,8 +16,10 @@ const MG_PER_G: f64 = 1000.0;
 ///
 /// The driving concentration is `C = scale · A_central / V_central`: mg/L with the default scale
 /// of 1, µM with [`PkPd::with_molar_mass`].
-/// The model is never linear ([`Model::linear_system`] is `None`): the combined state is solved
-/// with the ODE path.
+/// The model is never linear ([`Model::linear_system`] is `None`). With a linear PK part,
+/// [`SolutionPath::Auto`](crate::SolutionPath::Auto) solves the PK slots exactly and the PD slots
+/// (and the AUC) with the ODE solver, reading the PK in closed form inside the right-hand side;
+/// [`SolutionPath::Ode`](crate::SolutionPath::Ode) solves every slot with the ODE solver.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PkPd<D> {
     pk: CompartmentModel,
@@ -177,6 +179,11 @@ impl<D: PdModel> Model for PkPd<D> {
             // d(AUC)/dt = C  (mg/L → mg·h/L per h)
             d_state[n_pk + n_pd] = conc + rates[n_pk + n_pd];
         }
+    }
+
+    /// The PK slots, when the PK is linear: nothing of the PD feeds back into them.
+    fn linear_subsystem(&self) -> Option<crate::LinearSystem> {
+        self.pk.linear_system()
     }
 
     fn initial_state(&self) -> Vec<f64> {

@@ -6,12 +6,14 @@
 //! the state is reported, as NONMEM reports it.
 
 mod propagate;
+mod split;
 mod steady_state;
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 pub use propagate::{OdePropagator, Propagate, Propagator, SolutionPath, Tolerance};
+pub use split::SplitPropagator;
 
 use crate::Error;
 use crate::dosing::{Delivery, Dose, Record, RecordKind, SteadyState};

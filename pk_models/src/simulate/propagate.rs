@@ -1,5 +1,6 @@
 //! The one small trait both solution paths implement, and the enum that picks between them.
 
+use super::split::SplitPropagator;
 use crate::Error;
 use crate::linear::ExactPropagator;
 use crate::model::Model;
@@ -71,10 +72,11 @@ impl Propagate for ExactPropagator {
 /// Which solution path to use.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum SolutionPath {
-    /// Exact for linear models, ODE (default settings) otherwise.
+    /// Exact for linear models; for a model with a linear part (the PK of a PK/PD model), that
+    /// part exact and the rest by the ODE solver (default settings); the ODE solver otherwise.
     #[default]
     Auto,
-    /// The ODE solver, even for a linear model.
+    /// The ODE solver for every slot, even of a linear model.
     Ode(SolverSettings),
 }
 
@@ -118,6 +120,8 @@ pub enum Propagator<M> {
     Exact(ExactPropagator),
     /// `ode_solvers`.
     Ode(OdePropagator<M>),
+    /// The linear part exact, the rest by `ode_solvers`.
+    Split(SplitPropagator<M>),
 }
 
 impl<M: Model> Propagator<M> {
@@ -126,11 +130,18 @@ impl<M: Model> Propagator<M> {
         let linear = model.linear_system();
         match (path, linear) {
             (SolutionPath::Auto, Some(system)) => Self::Exact(ExactPropagator::new(system)),
-            (SolutionPath::Auto, None) => Self::Ode(OdePropagator {
-                model,
-                integrator: OdeIntegrator::new(SolverSettings::default()),
-                linear: false,
-            }),
+            (SolutionPath::Auto, None) => {
+                let integrator = OdeIntegrator::new(SolverSettings::default());
+                // A model without a diagonalisable linear part comes back for the ODE path.
+                match SplitPropagator::new(model, integrator) {
+                    Ok(split) => Self::Split(split),
+                    Err(model) => Self::Ode(OdePropagator {
+                        model,
+                        integrator,
+                        linear: false,
+                    }),
+                }
+            }
             (SolutionPath::Ode(settings), linear) => Self::Ode(OdePropagator {
                 model,
                 integrator: OdeIntegrator::new(settings),
@@ -151,6 +162,7 @@ impl<M: Model> Propagate for Propagator<M> {
         match self {
             Self::Exact(p) => Propagate::advance(p, from, to, state, rates),
             Self::Ode(p) => p.advance(from, to, state, rates),
+            Self::Split(p) => p.advance(from, to, state, rates),
         }
     }
 
@@ -158,6 +170,7 @@ impl<M: Model> Propagate for Propagator<M> {
         match self {
             Self::Exact(_) => true,
             Self::Ode(p) => p.linear,
+            Self::Split(_) => false,
         }
     }
 
@@ -165,6 +178,7 @@ impl<M: Model> Propagate for Propagator<M> {
         match self {
             Self::Exact(p) => Propagate::tolerance(p),
             Self::Ode(p) => p.tolerance(),
+            Self::Split(p) => p.tolerance(),
         }
     }
 }
