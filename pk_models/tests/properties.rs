@@ -9,6 +9,7 @@ use pk_models::{
     SteadyState, simulate,
 };
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 /// ODE and exact paths must agree to 1e-6 relative (the bar) ...
 const ODE_VS_EXACT_RTOL: f64 = 1e-6;
@@ -137,7 +138,7 @@ fn records(model: &CompartmentModel, r: &Regimen, observe_until: f64) -> Vec<Rec
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, rng_seed: RngSeed::Fixed(20_261_127), ..ProptestConfig::default() })]
 
     /// The ODE path (Dop853, tight tolerances) equals the exact path for every structure and input.
     #[test]
@@ -299,7 +300,7 @@ fn lambert_w(x: f64) -> f64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, rng_seed: RngSeed::Fixed(20_261_128), ..ProptestConfig::default() })]
 
     /// One compartment, Michaelis–Menten elimination only, IV bolus: the concentration solves
     /// KM·ln(C/C0) + C − C0 = −(VMAX/V)·t, so C(t) = KM·W((C0/KM)·exp((C0 − (VMAX/V)·t)/KM))

@@ -139,11 +139,13 @@ fn spawn_twin(
         .model
         .build(&parameters)
         .map_err(|e| wrap("building the model", e))?;
-    // Linear models are solved exactly; the others with the scenario's ODE settings.
-    let path = if pk_models::Model::linear_system(&model).is_some() {
-        SolutionPath::Auto
-    } else {
-        SolutionPath::Ode(scenario.solver)
+    // Linear models are solved exactly; the others with the scenario's ODE settings, or by
+    // pk_models' automatic path (exact PK, ODE PD) when the scenario sets none.
+    let path = match scenario.solver {
+        Some(settings) if pk_models::Model::linear_system(&model).is_none() => {
+            SolutionPath::Ode(settings)
+        }
+        _ => SolutionPath::Auto,
     };
     // PD states start at their baseline (e.g. Circ0), not at zero.
     let subject = Subject::with_initial_state(

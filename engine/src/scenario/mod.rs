@@ -50,8 +50,9 @@ pub struct Scenario {
     pub interim: Option<file::InterimFile>,
     /// Outputs wanted.
     pub outputs: file::OutputsFile,
-    /// The solution path for twins' models: exact when linear, ODE with these settings otherwise.
-    pub solver: pk_models::SolverSettings,
+    /// ODE settings for twins' nonlinear models; none means pk_models' automatic path (exact
+    /// PK with the PD on the ODE solver where the PK is linear, default settings).
+    pub solver: Option<pk_models::SolverSettings>,
     /// A 3+3 escalation, if this scenario is one.
     pub escalation: Option<Escalation>,
     /// Output names of the model, in order.

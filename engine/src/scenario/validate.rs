@@ -202,7 +202,7 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
     }
 
     let solver = match file.solver {
-        None => pk_models::SolverSettings::default(),
+        None => None,
         Some(sf) => {
             for (name, v) in [("solver.rtol", sf.rtol), ("solver.atol", sf.atol)] {
                 if !(v.is_finite() && v > 0.0 && v < 1.0) {
@@ -213,11 +213,11 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
                     ));
                 }
             }
-            pk_models::SolverSettings {
+            Some(pk_models::SolverSettings {
                 rtol: sf.rtol,
                 atol: sf.atol,
                 ..Default::default()
-            }
+            })
         }
     };
 
