@@ -38,6 +38,16 @@ pub struct EstimateArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Also draw a visual predictive check per output (`DIR/vpc_<output>.svg`): observed
+    /// 10/50/90th percentiles per time bin against the same percentiles of simulated datasets.
+    #[arg(long)]
+    pub vpc: bool,
+    /// Simulated datasets for the VPC.
+    #[arg(long, default_value_t = 200)]
+    pub vpc_replicates: u32,
+    /// Seed of the VPC's simulations.
+    #[arg(long, default_value_t = 1)]
+    pub vpc_seed: u64,
 }
 
 /// One ID's result.
@@ -184,6 +194,9 @@ pub fn run(args: &EstimateArgs) -> anyhow::Result<()> {
         let path = args.out.join(name);
         twins::io::write_atomic(&path, text.as_bytes(), true)
             .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if args.vpc {
+        super::vpc::write_vpcs(&spec, &data, args.vpc_replicates, args.vpc_seed, &args.out)?;
     }
     let unconverged: Vec<&str> = fits
         .iter()

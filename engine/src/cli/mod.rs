@@ -8,6 +8,7 @@ mod report;
 mod run;
 mod simulate;
 mod twin;
+mod vpc;
 
 use clap::{Parser, Subcommand};
 
