@@ -14,6 +14,8 @@ use nalgebra::DMatrix;
 use crate::Error;
 use crate::linear::LinearSystem;
 use crate::model::Model;
+// Parameter checks are shared with the PD models: finite and positive (or >= 0).
+use crate::pd::check_parameter as check;
 
 /// Distribution and linear elimination: clearances (L/h) and volumes (L).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -132,27 +134,6 @@ struct MicroConstants {
     ka: f64,
 }
 
-fn check(name: &'static str, value: f64, allow_zero: bool) -> Result<(), Error> {
-    let ok = value.is_finite()
-        && if allow_zero {
-            value >= 0.0
-        } else {
-            value > 0.0
-        };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter {
-            name,
-            value,
-            expected: if allow_zero {
-                "a finite number >= 0"
-            } else {
-                "a finite number > 0"
-            },
-        })
-    }
-}
 
 impl CompartmentModel {
     /// Validates the parameters and lays out the state vector.
