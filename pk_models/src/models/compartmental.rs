@@ -134,7 +134,6 @@ struct MicroConstants {
     ka: f64,
 }
 
-
 impl CompartmentModel {
     /// Validates the parameters and lays out the state vector.
     ///
