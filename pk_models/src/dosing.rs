@@ -16,6 +16,22 @@ pub enum DoseRate {
     ModelledDuration,
 }
 
+impl DoseRate {
+    /// NONMEM's RATE column: 0 a bolus, -1 the modelled rate, -2 the modelled duration, any other
+    /// value an infusion at that rate (mg/h; validated when the dose is given).
+    pub fn from_nonmem(rate: f64) -> Self {
+        if rate == 0.0 {
+            Self::Bolus
+        } else if rate == -1.0 {
+            Self::ModelledRate
+        } else if rate == -2.0 {
+            Self::ModelledDuration
+        } else {
+            Self::Rate(rate)
+        }
+    }
+}
+
 /// NONMEM's SS column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SteadyState {
@@ -26,6 +42,17 @@ pub enum SteadyState {
     Reset,
     /// SS = 2: the steady state is added to the current state (superposition), no reset.
     Add,
+}
+
+impl SteadyState {
+    /// NONMEM's SS column: 1 reset to steady state, 2 add it, anything else no steady state.
+    pub fn from_nonmem(ss: u8) -> Self {
+        match ss {
+            1 => Self::Reset,
+            2 => Self::Add,
+            _ => Self::No,
+        }
+    }
 }
 
 /// The dosed compartment's model inputs at this dose, as NONMEM takes them from the dose record.

@@ -390,20 +390,8 @@ impl Individual {
                             }));
                         }
                         let compartment = cmt - 1;
-                        let rate = if row.rate == 0.0 {
-                            DoseRate::Bolus
-                        } else if row.rate == -1.0 {
-                            DoseRate::ModelledRate
-                        } else if row.rate == -2.0 {
-                            DoseRate::ModelledDuration
-                        } else {
-                            DoseRate::Rate(row.rate)
-                        };
-                        let steady_state = match row.ss {
-                            1 => SteadyState::Reset,
-                            2 => SteadyState::Add,
-                            _ => SteadyState::No,
-                        };
+                        let rate = DoseRate::from_nonmem(row.rate);
+                        let steady_state = SteadyState::from_nonmem(row.ss);
                         let inputs = spec.dose_inputs(compartment, row, parameters).map_err(at)?;
                         let dose = Dose { compartment, amount: row.amt, rate, interval: row.ii, additional: row.addl, steady_state, inputs };
                         if evid == 4 { RecordKind::ResetAndDose(dose) } else { RecordKind::Dose(dose) }

@@ -207,17 +207,8 @@ pub fn dose_record(
         });
     }
     let compartment = dose.cmt - 1;
-    let rate = match dose.rate {
-        0.0 => DoseRate::Bolus,
-        -1.0 => DoseRate::ModelledRate,
-        -2.0 => DoseRate::ModelledDuration,
-        r => DoseRate::Rate(r),
-    };
-    let steady_state = match dose.steady_state {
-        1 => SteadyState::Reset,
-        2 => SteadyState::Add,
-        _ => SteadyState::No,
-    };
+    let rate = DoseRate::from_nonmem(dose.rate);
+    let steady_state = SteadyState::from_nonmem(dose.steady_state);
     let inputs = spec.dose_inputs(compartment, &Columns(&dose.columns), parameters)?;
     Ok(Record::dose(
         dose.time,
