@@ -169,13 +169,38 @@ impl BatchDopri5 {
         to: f64,
         state: &mut Lanes<N, L>,
         outputs: &[f64],
-        mut emit: impl FnMut(usize, &Lanes<N, L>),
+        emit: impl FnMut(usize, &Lanes<N, L>),
     ) -> Result<(), Error>
     where
         M: BatchModel<N, L>,
     {
+        self.advance_from_step(model, from, to, state, outputs, emit, None)
+            .map(|_| ())
+    }
+
+    /// [`BatchDopri5::advance`], starting with step `first_step` (h) when given (e.g. the step
+    /// the previous segment proposed, when nothing changed at `from`), or Hairer's `HINIT` when
+    /// `None` (after a dose: the state jumped). Returns the step the controller proposes next
+    /// (h): the last full step's proposal, not the one shortened to end at `to`.
+    ///
+    /// # Errors
+    /// As [`BatchDopri5::advance`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn advance_from_step<M, const N: usize, const L: usize>(
+        &mut self,
+        model: &M,
+        from: f64,
+        to: f64,
+        state: &mut Lanes<N, L>,
+        outputs: &[f64],
+        mut emit: impl FnMut(usize, &Lanes<N, L>),
+        first_step: Option<f64>,
+    ) -> Result<f64, Error>
+    where
+        M: BatchModel<N, L>,
+    {
         if to <= from {
-            return Ok(());
+            return Ok(first_step.unwrap_or(0.0));
         }
         let s = self.settings;
         let h_max = if s.max_step > 0.0 {
@@ -190,8 +215,16 @@ impl BatchDopri5 {
         let mut dense = Dense::zero();
 
         model.rhs(from, state, &mut k1);
-        let mut h = self.initial_step(model, from, state, &k1, h_max);
-        self.stats.rhs_evaluations += 2;
+        self.stats.rhs_evaluations += 1;
+        let mut h = match first_step {
+            Some(h) if h > 0.0 && h.is_finite() => h.min(h_max),
+            _ => {
+                self.stats.rhs_evaluations += 1;
+                self.initial_step(model, from, state, &k1, h_max)
+            }
+        };
+        // The step the controller would take were `to` not in the way.
+        let mut proposal = h;
 
         let mut t = from;
         let mut next_output = 0;
@@ -219,6 +252,7 @@ impl BatchDopri5 {
             }
             let last = t + 1.01 * h >= to;
             if last {
+                proposal = h;
                 h = to - t;
             }
             n_steps += 1;
@@ -261,7 +295,10 @@ impl BatchDopri5 {
                 k1 = k7;
                 t = t_new;
                 if last {
-                    return Ok(());
+                    // A step shortened to end at `to` says little of the next one; a full last
+                    // step's error does.
+                    let next = if h < proposal { proposal } else { h / fac };
+                    return Ok(next);
                 }
                 let mut h_new = (h / fac).min(h_max);
                 if rejected_last {

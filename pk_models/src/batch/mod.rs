@@ -5,7 +5,8 @@
 //! SIMD instructions. The state is structure-of-arrays, [`Lanes`]: one `[f64; L]` per state slot.
 //!
 //! - The equations: a [`BatchModel`] gives the right-hand side over all lanes, from named
-//!   parameters per lane ([`MmTwoCompartment`] for workload W2, [`LinearOneCompartment`]).
+//!   parameters per lane ([`MmTwoCompartment`] for workload W2, [`LinearOneCompartment`], and
+//!   [`CompartmentLanes`] for any `CompartmentModel`, as the engine uses it).
 //! - The method: [`BatchDopri5`] (error norm, PI controller and dense output as `ode_solvers`' and
 //!   Hairer's `DOPRI5`), integrating between events and reporting output times on the way.
 //! - The driver: [`simulate_batch`] runs up to `L` twins through their IV boluses;
@@ -29,10 +30,12 @@
 //! ```
 
 mod cohort;
+mod compartments;
 mod dopri5;
 mod models;
 
 pub use cohort::{Bolus, Twin, simulate_batch, simulate_cohort, stiffness_order};
+pub use compartments::{CompartmentLanes, CompartmentParams};
 pub use dopri5::{BatchDopri5, BatchSettings, BatchStats};
 pub use models::{LinearOneCompartment, LinearParams, MmParams, MmTwoCompartment};
 

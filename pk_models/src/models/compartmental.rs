@@ -311,7 +311,46 @@ impl Model for CompartmentModel {
         }
     }
 
-    fn rhs(&self, _time: f64, state: &[f64], rates: &[f64], d_state: &mut [f64]) {
+    fn rhs(&self, time: f64, state: &[f64], rates: &[f64], d_state: &mut [f64]) {
+        self.linear_rhs(time, state, rates, d_state);
+        // Saturable elimination: VMAX·C/(KM + C), C = A_c/V1 (mg/L)  → mg/h
+        if let Some(mm) = self.saturable {
+            let c = self.layout.central;
+            let conc = state[c] / self.central_volume();
+            d_state[c] -= mm.vmax * conc / (mm.km + conc);
+        }
+    }
+
+    fn linear_system(&self) -> Option<LinearSystem> {
+        if self.saturable.is_some_and(|mm| mm.vmax > 0.0) {
+            return None;
+        }
+        Some(self.linear_part())
+    }
+}
+
+impl CompartmentModel {
+    /// The linear part `A` of `d_state/dt = A·state + rates − MM`, everything but the saturable
+    /// elimination (which the batched integrator adds lane by lane): the whole model when it has
+    /// no Michaelis–Menten term.
+    pub fn linear_part(&self) -> LinearSystem {
+        let n = self.layout.n_states;
+        let mut a = DMatrix::zeros(n, n);
+        let mut unit = vec![0.0; n];
+        let zeros = vec![0.0; n];
+        let mut column = vec![0.0; n];
+        // The right-hand side is linear: column j of A is f(e_j).
+        for j in 0..n {
+            unit[j] = 1.0;
+            self.linear_rhs(0.0, &unit, &zeros, &mut column);
+            a.set_column(j, &nalgebra::DVector::from_column_slice(&column));
+            unit[j] = 0.0;
+        }
+        LinearSystem::new(a)
+    }
+
+    /// The right-hand side without the saturable elimination.
+    fn linear_rhs(&self, _time: f64, state: &[f64], rates: &[f64], d_state: &mut [f64]) {
         let l = self.layout;
         let k = self.rates;
         d_state.copy_from_slice(rates);
@@ -346,30 +385,6 @@ impl Model for CompartmentModel {
             d_state[c] -= flow;
             d_state[p] += flow;
         }
-        // Saturable elimination: VMAX·C/(KM + C), C = A_c/V1 (mg/L)  → mg/h
-        if let Some(mm) = self.saturable {
-            let conc = state[c] / self.central_volume();
-            d_state[c] -= mm.vmax * conc / (mm.km + conc);
-        }
-    }
-
-    fn linear_system(&self) -> Option<LinearSystem> {
-        if self.saturable.is_some_and(|mm| mm.vmax > 0.0) {
-            return None;
-        }
-        let n = self.layout.n_states;
-        let mut a = DMatrix::zeros(n, n);
-        let mut unit = vec![0.0; n];
-        let zeros = vec![0.0; n];
-        let mut column = vec![0.0; n];
-        // The right-hand side is linear: column j of A is f(e_j).
-        for j in 0..n {
-            unit[j] = 1.0;
-            self.rhs(0.0, &unit, &zeros, &mut column);
-            a.set_column(j, &nalgebra::DVector::from_column_slice(&column));
-            unit[j] = 0.0;
-        }
-        Some(LinearSystem::new(a))
     }
 }
 

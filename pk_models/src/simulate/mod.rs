@@ -178,6 +178,44 @@ impl<P: Propagate> Subject<P> {
         self.time
     }
 
+    /// The zero-order inputs now (amount/h per slot): the infusions in progress.
+    pub fn input_rates(&self) -> &[f64] {
+        &self.rates
+    }
+
+    /// When the next event falls (h): a pending dose or the end of an infusion; infinity when
+    /// none is due. Between now and then the inputs stay [`Subject::input_rates`].
+    pub fn next_event_time(&self) -> f64 {
+        let next_pending = self.pending.peek().map_or(f64::INFINITY, |p| p.time);
+        self.infusions
+            .iter()
+            .map(|i| i.end)
+            .fold(next_pending, f64::min)
+    }
+
+    /// Takes `state` as this subject's state at `to` (h), integrated by the caller over a segment
+    /// with no event (e.g. by a batched integrator with [`Subject::input_rates`]), then applies
+    /// the events due at `to` itself.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDose`] (field `TIME`) when `to` is before the subject's time or past its
+    /// next event, or when the subject has not started (no record yet): the caller's integration
+    /// would have missed a dose.
+    pub fn accept_advance(&mut self, to: f64, state: &[f64]) -> Result<(), Error> {
+        if !(self.time.is_finite() && to >= self.time && to <= self.next_event_time()) {
+            return Err(Error::InvalidDose {
+                time: to,
+                field: "TIME",
+                value: to,
+                expected: "a time from the subject's own to its next event (an advance by the \
+                           caller may not cross an event)",
+            });
+        }
+        self.state.copy_from_slice(state);
+        self.time = to;
+        self.advance_to(to)
+    }
+
     /// Applies every record in order, pushing the state after each into `out`.
     pub fn run(&mut self, records: &[Record], out: &mut Trajectory) -> Result<(), Error> {
         for record in records {
