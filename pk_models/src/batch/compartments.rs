@@ -119,15 +119,14 @@ impl<const N: usize, const L: usize> BatchModel<N, L> for CompartmentLanes<N, L>
     }
 
     fn rhs(&self, _time: f64, state: &Lanes<N, L>, d_state: &mut Lanes<N, L>) {
-        for i in 0..N {
+        for ((d, row), rate) in d_state.iter_mut().zip(&self.linear).zip(&self.rates) {
             // dA_i/dt = r_i + Σ_j K_ij·A_j  (mg/h)
-            let mut d = self.rates[i];
-            for j in 0..N {
+            *d = *rate;
+            for (k_ij, a_j) in row.iter().zip(state) {
                 for l in 0..L {
-                    d[l] += self.linear[i][j][l] * state[j][l];
+                    d[l] += k_ij[l] * a_j[l];
                 }
             }
-            d_state[i] = d;
         }
         let c = self.central;
         for l in 0..L {
