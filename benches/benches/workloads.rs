@@ -9,9 +9,15 @@
 //! - `workload/w1/twinsim_in_process/10000/{1,2}t`: the same through `engine::run::run`.
 //!
 //! - `workload/w2/baseline_dopri5_per_twin/10000`: `twinsim_benches::w2` (ode_solvers Dopri5 per
-//!   twin at rtol 1e-6, atol 1e-9, exact hourly quantiles);
+//!   twin at rtol 1e-6, atol 1e-9, exact hourly quantiles), one thread;
+//! - `workload/w2/baseline_lanes16/10000/2t`: the hand-written lock-step limit,
+//!   `twinsim_benches::w2::batched::<16>` (`pk_models::batch`, 16 lanes, twins sorted by stiffness,
+//!   one integration per batch over the week with dense output at the hours) on a 2-thread pool,
+//!   then the same exact quantiles in parallel over hours;
 //! - `workload/w2/twinsim_in_process/10000/{1,2}t` and `workload/w2/twinsim_process/10000/2t`:
-//!   `benches/scenarios/w2_mm2cmt.ron` (the engine's per-twin ODE path at the same tolerances).
+//!   `benches/scenarios/w2_mm2cmt.ron` (the engine's lane batches at the same tolerances).
+//!
+//! Each twinsim line prints its ratio to every baseline of its workload.
 //!
 //! Run: `cargo build --release && cargo bench -p twinsim-benches --bench workloads`.
 
@@ -36,16 +42,23 @@ fn time(mut f: impl FnMut()) -> Duration {
     start.elapsed()
 }
 
-fn report(name: &str, t: Duration, baseline: Duration) {
+/// A hand-written baseline: its ID's middle part and the work it times.
+type Baseline<'a> = (&'a str, Box<dyn FnMut() + 'a>);
+
+fn report(name: &str, t: Duration, baselines: &[(String, Duration)]) {
+    let ratios: Vec<String> = baselines
+        .iter()
+        .map(|(id, b)| format!("{:>6.2}x {id}", t.as_secs_f64() / b.as_secs_f64()))
+        .collect();
     println!(
-        "{name:<48} {:>10.2} ms   {:>6.2}x baseline",
+        "{name:<48} {:>10.2} ms   {}",
         t.as_secs_f64() * 1e3,
-        t.as_secs_f64() / baseline.as_secs_f64()
+        ratios.join("   ")
     );
 }
 
-/// Times one scenario end to end against a baseline closure, and prints the medians and ratios.
-fn workload(name: &str, scenario_file: &str, mut baseline_run: impl FnMut()) {
+/// Times one scenario end to end against its baselines, and prints the medians and ratios.
+fn workload(name: &str, scenario_file: &str, mut baselines: Vec<Baseline<'_>>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -56,11 +69,13 @@ fn workload(name: &str, scenario_file: &str, mut baseline_run: impl FnMut()) {
     let out = std::env::temp_dir().join(format!("twinsim-workload-{name}"));
     let binary: PathBuf = root.join("target/release/twinsim");
     let n = scenario.twins_per_arm;
-    let mut baseline = Vec::new();
+    let mut baseline_times = vec![Vec::new(); baselines.len()];
     let mut in_process = [Vec::new(), Vec::new()];
     let mut process = Vec::new();
     for _ in 0..RUNS {
-        baseline.push(time(&mut baseline_run));
+        for ((_, f), times) in baselines.iter_mut().zip(&mut baseline_times) {
+            times.push(time(f));
+        }
         for (i, threads) in [1, 2].into_iter().enumerate() {
             let options = RunOptions {
                 out_dir: out.clone(),
@@ -84,13 +99,23 @@ fn workload(name: &str, scenario_file: &str, mut baseline_run: impl FnMut()) {
             }));
         }
     }
-    let base = median(baseline);
-    report(&format!("workload/{name}/baseline/{n}"), base, base);
+    let base: Vec<(String, Duration)> = baselines
+        .iter()
+        .zip(baseline_times)
+        .map(|((id, _), times)| (id.to_string(), median(times)))
+        .collect();
+    for (id, t) in &base {
+        println!(
+            "{:<48} {:>10.2} ms",
+            format!("workload/{name}/{id}"),
+            t.as_secs_f64() * 1e3
+        );
+    }
     for (i, threads) in [1, 2].into_iter().enumerate() {
         report(
             &format!("workload/{name}/twinsim_in_process/{n}/{threads}t"),
             median(in_process[i].clone()),
-            base,
+            &base,
         );
     }
     if process.is_empty() {
@@ -99,21 +124,56 @@ fn workload(name: &str, scenario_file: &str, mut baseline_run: impl FnMut()) {
         report(
             &format!("workload/{name}/twinsim_process/{n}/2t"),
             median(process),
-            base,
+            &base,
         );
     }
 }
 
 fn main() {
-    println!("medians of {RUNS} runs; the baseline does the same work with nothing in between");
-    workload("w1", "benches/scenarios/w1_oral1cmt.ron", || {
-        std::hint::black_box(twinsim_benches::w1::run(10_000, 1));
-    });
-    workload("w2", "benches/scenarios/w2_mm2cmt.ron", || {
-        use twinsim_benches::w2;
-        let twins = w2::sample_twins(w2::SEED, w2::N_TWINS);
-        let mut c1 = vec![0.0; w2::N_HOURS * w2::N_TWINS];
-        w2::baseline_dopri5(&twins, &mut c1).expect("baseline integrates");
-        std::hint::black_box(w2::Summary::of(&[&c1], None));
-    });
+    println!("medians of {RUNS} runs; the baselines do the same work with nothing in between");
+    workload(
+        "w1",
+        "benches/scenarios/w1_oral1cmt.ron",
+        vec![(
+            "baseline/10000",
+            Box::new(|| {
+                std::hint::black_box(twinsim_benches::w1::run(10_000, 1));
+            }),
+        )],
+    );
+    use twinsim_benches::w2;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a 2-thread pool");
+    workload(
+        "w2",
+        "benches/scenarios/w2_mm2cmt.ron",
+        vec![
+            (
+                "baseline_dopri5_per_twin/10000",
+                Box::new(|| {
+                    let twins = w2::sample_twins(w2::SEED, w2::N_TWINS);
+                    let mut c1 = vec![0.0; w2::N_HOURS * w2::N_TWINS];
+                    w2::baseline_dopri5(&twins, &mut c1).expect("baseline integrates");
+                    std::hint::black_box(w2::Summary::of(&[&c1], None));
+                }),
+            ),
+            (
+                "baseline_lanes16/10000/2t",
+                Box::new(|| {
+                    let params = w2::sample_twins(w2::SEED, w2::N_TWINS);
+                    let doses = w2::doses();
+                    let twins: Vec<pk_models::batch::Twin<'_, _>> = params
+                        .iter()
+                        .map(|&p| pk_models::batch::Twin::new(p, &doses))
+                        .collect();
+                    let batched = w2::batched::<16>(&twins, &w2::settings(), Some(&pool))
+                        .expect("batch integrates");
+                    let parts: Vec<&[f64]> = batched.parts.iter().map(Vec::as_slice).collect();
+                    std::hint::black_box(w2::Summary::of(&parts, Some(&pool)));
+                }),
+            ),
+        ],
+    );
 }

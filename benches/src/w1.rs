@@ -58,7 +58,7 @@ pub fn run(n_twins: u32, seed: u64) -> Vec<[f64; 5]> {
     }
     sketches
         .iter_mut()
-        .map(|s| QUANTILES.map(|p| s.quantile(p)))
+        .map(|s| s.quantiles(QUANTILES))
         .collect()
 }
 

@@ -97,7 +97,14 @@ impl Merger {
             scenario: scenario.clone(),
             timecourse: if scenario.outputs.timecourse {
                 let per_sketch = scenario.twins_per_arm as usize * scenario.replicates as usize;
-                vec![vec![QuantileSketch::with_capacity(per_sketch); n_tc]; a]
+                // Built one by one: `vec![x; n]` clones, and a clone keeps no spare capacity.
+                (0..a)
+                    .map(|_| {
+                        (0..n_tc)
+                            .map(|_| QuantileSketch::with_capacity(per_sketch))
+                            .collect()
+                    })
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -147,16 +154,29 @@ impl Merger {
         writeln!(f)
     }
 
+    /// Adds one world's results, in the world's twin order. The time-course sketches are filled
+    /// in parallel, a few consecutive sketches per task (so that the twins' values they read
+    /// share cache lines); each sketch still takes the twins in the world's order.
     fn merge(&mut self, spec: &WorldSpec, results: &[TwinResult]) -> Result<(), Error> {
         let s = self.scenario.clone();
         let n_out = s.output_names.len();
         let arm_name = &s.arms[spec.arm].name;
+        if let Some(tc) = self.timecourse.get_mut(spec.arm) {
+            /// Sketches per task: one cache line of each twin's recorded values.
+            const SKETCHES_PER_TASK: usize = 8;
+            tc.par_chunks_mut(SKETCHES_PER_TASK)
+                .enumerate()
+                .for_each(|(chunk, sketches)| {
+                    let first = chunk * SKETCHES_PER_TASK;
+                    for twin in results {
+                        let values = twin.recorded.get(first..).unwrap_or_default();
+                        for (sketch, &v) in sketches.iter_mut().zip(values) {
+                            sketch.push(v);
+                        }
+                    }
+                });
+        }
         for twin in results {
-            if let Some(tc) = self.timecourse.get_mut(spec.arm) {
-                for (sketch, &v) in tc.iter_mut().zip(&twin.recorded) {
-                    sketch.push(v);
-                }
-            }
             for (k, value) in twin.outcomes.iter().enumerate() {
                 let (kind, x) = summary::contribution(value);
                 self.stats.kinds[k] = kind;
@@ -555,7 +575,8 @@ pub fn run(scenario: Arc<Scenario>, options: &RunOptions) -> Result<Summary, Err
         let results: Vec<Result<Vec<TwinResult>, Error>> =
             pool.install(|| chunk.par_iter().map(run_world).collect());
         for (spec, result) in chunk.iter().zip(results) {
-            merger.merge(spec, &result?)?;
+            let twins = result?;
+            pool.install(|| merger.merge(spec, &twins))?;
             bar.inc(1);
         }
     }

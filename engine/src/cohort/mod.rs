@@ -3,6 +3,7 @@
 //! (rayon, in [`crate::run`]), never inside one.
 
 pub mod components;
+pub mod lanes;
 pub mod mipd;
 pub mod systems;
 
@@ -96,12 +97,18 @@ pub fn replicate_theta(scenario: &Scenario, replicate: u32) -> BTreeMap<String, 
     u.names().iter().cloned().zip(draw).collect()
 }
 
-fn spawn_twin(
-    world: &mut World,
+/// The components of one new twin entity.
+type TwinBundle = (
+    (Twin, Parameters, Belief, Body, DosePlan),
+    (Observed, Recorded, Streams, Outcomes, lanes::InBatch),
+);
+
+/// Samples twin `index` and builds its components.
+fn new_twin(
     spec: &WorldSpec,
     theta: &BTreeMap<String, f64>,
     index: u32,
-) -> Result<(), Error> {
+) -> Result<TwinBundle, Error> {
     let scenario = &spec.scenario;
     let key = TwinKey {
         scenario_seed: scenario.seed,
@@ -131,10 +138,20 @@ fn spawn_twin(
         .model
         .individual_parameters(&patient, theta, &patient.etas)
         .map_err(|e| wrap("computing parameters", e))?;
-    let typical = scenario
-        .model
-        .typical_values(&patient, theta)
-        .map_err(|e| wrap("computing typical values", e))?;
+    // Typical values serve MAP-guided dosing only.
+    let map_guided = scenario.arms.get(spec.arm).is_some_and(|a| {
+        a.rules
+            .iter()
+            .any(|r| matches!(r, crate::scenario::Rule::MapGuided { .. }))
+    });
+    let typical = if map_guided {
+        scenario
+            .model
+            .typical_values(&patient, theta)
+            .map_err(|e| wrap("computing typical values", e))?
+    } else {
+        BTreeMap::new()
+    };
     let model = scenario
         .model
         .build(&parameters)
@@ -164,29 +181,33 @@ fn spawn_twin(
         given: Vec::with_capacity(r.doses as usize),
     };
     let n_rules = scenario.arms.get(spec.arm).map_or(0, |a| a.rules.len());
-    world.spawn((
-        Twin { index, patient },
-        Parameters(parameters),
-        Belief {
-            typical,
-            estimate: None,
-        },
-        Body { model, subject },
-        plan,
-        Observed::default(),
-        Recorded(Vec::with_capacity(
-            scenario.record_times.len() * scenario.output_names.len(),
-        )),
-        Streams {
-            residual: key.stream(Purpose::Residual),
-            events: key.stream(Purpose::Events),
-        },
-        Outcomes {
-            values: Vec::new(),
-            fired: vec![false; n_rules],
-        },
-    ));
-    Ok(())
+    Ok((
+        (
+            Twin { index, patient },
+            Parameters(parameters),
+            Belief {
+                typical,
+                estimate: None,
+            },
+            Body { model, subject },
+            plan,
+        ),
+        (
+            Observed::default(),
+            Recorded(Vec::with_capacity(
+                scenario.record_times.len() * scenario.output_names.len(),
+            )),
+            Streams {
+                residual: key.stream(Purpose::Residual),
+                events: key.stream(Purpose::Events),
+            },
+            Outcomes {
+                values: Vec::new(),
+                fired: vec![false; n_rules],
+            },
+            lanes::InBatch::ALONE,
+        ),
+    ))
 }
 
 /// Every time the world stops at: record times and visits, merged and sorted.
@@ -242,9 +263,17 @@ pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
     });
     world.insert_resource(Failure::default());
     world.insert_resource(Clock::default());
-    for index in spec.first_twin..spec.first_twin + spec.n_twins {
-        spawn_twin(&mut world, spec, &theta, index)?;
-    }
+    // Spawned in one batch: the world's table is sized once, not grown twin by twin.
+    let bundles = (spec.first_twin..spec.first_twin + spec.n_twins)
+        .map(|index| new_twin(spec, &theta, index))
+        .collect::<Result<Vec<_>, _>>()?;
+    world.spawn_batch(bundles);
+    let batches = if scenario.lanes {
+        lanes::Batches::build(&mut world, &scenario.solver.unwrap_or_default())
+    } else {
+        lanes::Batches::default()
+    };
+    world.insert_resource(batches);
     let mut schedule = schedule();
     let ticks = ticks(scenario);
     let mut previous = 0.0;

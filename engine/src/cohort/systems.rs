@@ -17,6 +17,7 @@ use rand_distr::Exp1;
 use super::components::{
     Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Recorded, Streams, Twin,
 };
+use super::lanes::{Batches, InBatch};
 use super::mipd;
 use crate::Error;
 use crate::dosing::{level_based_auc24, round};
@@ -83,17 +84,17 @@ pub fn apply_doses(
     }
 }
 
-/// Advances every twin to `now`.
+/// Advances every twin to `now`: the lane batches first ([`Batches`]), then each other twin
+/// alone.
 pub fn advance(
     clock: Res<Clock>,
     cohort: Res<Cohort>,
     mut failure: ResMut<Failure>,
-    mut twins: Query<(&Twin, &mut Body)>,
+    mut batches: ResMut<Batches>,
+    mut twins: Query<(&Twin, &mut Body, &InBatch)>,
 ) {
-    for (twin, mut body) in &mut twins {
-        if let Err(e) = body.subject.advance_to(clock.now) {
-            failure.set(twin_error(&cohort, twin.index, "advancing the state", e));
-        }
+    if let Err((index, e)) = batches.advance(clock.now, &mut twins) {
+        failure.set(twin_error(&cohort, index, "advancing the state", e));
     }
 }
 

@@ -85,6 +85,15 @@ pub struct SolverFile {
     /// Absolute tolerance in the state's unit, mg for amounts (default 1e-10).
     #[serde(default = "default_atol")]
     pub atol: f64,
+    /// Advance the twins of a world that share a model structure together, in lock-step lanes
+    /// of one Dormand–Prince 5(4) (default `true`); `false`: one solve per twin. Lanes need
+    /// Dopri5 (rtol ≥ 1e-9) and a PK-only model.
+    #[serde(default = "default_lanes")]
+    pub lanes: bool,
+}
+
+fn default_lanes() -> bool {
+    true
 }
 
 fn default_rtol() -> f64 {

@@ -53,6 +53,8 @@ pub struct Scenario {
     /// ODE settings for twins' nonlinear models; none means pk_models' automatic path (exact
     /// PK with the PD on the ODE solver where the PK is linear, default settings).
     pub solver: Option<pk_models::SolverSettings>,
+    /// Whether ODE twins are advanced in lock-step lanes (the scenario's `solver.lanes`).
+    pub lanes: bool,
     /// A 3+3 escalation, if this scenario is one.
     pub escalation: Option<Escalation>,
     /// Output names of the model, in order.

@@ -577,6 +577,7 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
         interim: file.analysis.interim,
         outputs: file.outputs,
         solver,
+        lanes: file.solver.is_none_or(|sf| sf.lanes),
         escalation,
         output_names,
         output_units,

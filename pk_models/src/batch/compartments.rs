@@ -79,6 +79,11 @@ impl<const N: usize, const L: usize> CompartmentLanes<N, L> {
         }
     }
 
+    /// Sets every lane's zero-order inputs (mg/h, `rates[slot][lane]`) for the next segment.
+    pub fn set_all_rates(&mut self, rates: &Lanes<N, L>) {
+        self.rates = *rates;
+    }
+
     /// The central slot.
     pub fn central(&self) -> usize {
         self.central

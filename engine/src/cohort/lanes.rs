@@ -1,0 +1,352 @@
+//! Twins advanced together: the ODE twins of a world that share a model structure step in
+//! lock-step lanes of one Dormand–Prince 5(4) ([`pk_models::batch`]), [`LANES`] at a time.
+//!
+//! A scalar Dormand–Prince step is one chain of dependent operations, so it costs about the same
+//! wall time for one twin as for sixteen side by side; stepping twins in lanes divides the
+//! integration time by nearly the lane count. The twin's [`Subject`](pk_models::Subject) stays
+//! the record of its state: at each tick the batch gathers the members' states and infusion
+//! rates, integrates from the previous tick to this one, and hands each state back
+//! ([`pk_models::Subject::accept_advance`]), which then applies the events due at this tick.
+//!
+//! - **Who**: twins whose model is PK only and nonlinear (Michaelis–Menten), with up to
+//!   [`MAX_SLOTS`] state slots, on Dopri5 settings (rtol ≥ 1e-9); grouped by slot count and central
+//!   slot, sorted by [`BatchModel::stiffness`] (then index) so that lane mates need similar steps.
+//! - **When**: a member whose next event (a dose, a lag, the end of an infusion) falls inside the
+//!   tick is advanced alone that tick, by its own solver; its lane sits empty.
+//! - **Accuracy**: every lane meets the tolerance (the step's error is the largest lane's), so a
+//!   twin is at least as accurate as alone; its numbers depend on its lane mates, which are fixed
+//!   by the world's membership, so results are the same on any thread count.
+//! - **Step size**: the controller's proposal carries over from one tick to the next unless a
+//!   member's state or inputs changed in between (a dose), when the first step is chosen afresh.
+
+use bevy_ecs::prelude::*;
+use pk_models::batch::{
+    BatchDopri5, BatchModel, BatchSettings, CompartmentLanes, CompartmentParams, Lanes,
+};
+use pk_models::{OdeMethod, SolverSettings};
+use twins::model_file::BuiltModel;
+
+use super::components::{Body, Twin};
+
+/// Twins per batch: 16 lanes (two AVX-512 or eight SSE2 registers per state slot).
+pub const LANES: usize = 16;
+/// Most state slots a batched model may have (e.g. three compartments, a depot and a transit).
+pub const MAX_SLOTS: usize = 6;
+
+/// Which lane batch advances a twin, and in which lane; every twin has one from its spawn
+/// ([`InBatch::ALONE`] until [`Batches::build`] places it), so placing it moves no entity
+/// between tables.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InBatch {
+    /// Index of the batch in [`Batches`]; `u32::MAX` when the twin is advanced alone.
+    batch: u32,
+    /// The twin's lane in it.
+    lane: u8,
+}
+
+impl InBatch {
+    /// Advanced alone, by its own solver.
+    pub const ALONE: Self = Self {
+        batch: u32::MAX,
+        lane: 0,
+    };
+
+    /// The batch and lane, when in one.
+    fn place(self) -> Option<(usize, usize)> {
+        (self.batch != u32::MAX).then_some((self.batch as usize, usize::from(self.lane)))
+    }
+}
+
+/// The lane batches of a world.
+#[derive(Resource, Debug, Default)]
+pub struct Batches {
+    batches: Vec<AnyBatch>,
+    settings: BatchSettings,
+}
+
+/// Up to [`LANES`] twins with `N` state slots.
+#[derive(Debug)]
+struct Batch<const N: usize> {
+    /// Their models.
+    model: CompartmentLanes<N, LANES>,
+    /// The lanes' states after the last tick (zero in empty lanes).
+    state: Lanes<N, LANES>,
+    /// The lanes' input rates over the last tick (mg/h).
+    rates: Lanes<N, LANES>,
+    /// The step the controller proposed at the end of the last tick (h).
+    step: Option<f64>,
+    /// This tick: the gathered states, then the integrated ones.
+    next: Lanes<N, LANES>,
+    /// This tick: the gathered input rates (mg/h).
+    next_rates: Lanes<N, LANES>,
+    /// This tick: which lanes are in (the others' twins advance alone).
+    in_lane: [bool; LANES],
+    /// This tick: the time the lanes start from (h), once one is in.
+    from: Option<f64>,
+    /// This tick: the integration failed, so the members advance alone.
+    failed: bool,
+}
+
+/// A batch of any supported slot count.
+#[derive(Debug)]
+enum AnyBatch {
+    N1(Box<Batch<1>>),
+    N2(Box<Batch<2>>),
+    N3(Box<Batch<3>>),
+    N4(Box<Batch<4>>),
+    N5(Box<Batch<5>>),
+    N6(Box<Batch<6>>),
+}
+
+/// `$body` with `$b` bound to the batch, whatever its slot count.
+macro_rules! each_size {
+    ($batch:expr, $b:ident => $body:expr) => {
+        match $batch {
+            AnyBatch::N1($b) => $body,
+            AnyBatch::N2($b) => $body,
+            AnyBatch::N3($b) => $body,
+            AnyBatch::N4($b) => $body,
+            AnyBatch::N5($b) => $body,
+            AnyBatch::N6($b) => $body,
+        }
+    };
+}
+
+/// A twin to batch: its entity, index, parameters.
+struct Candidate<const N: usize> {
+    entity: Entity,
+    index: u32,
+    params: CompartmentParams<N>,
+}
+
+impl Batches {
+    /// Whether `settings` are the batched integrator's method (Dopri5).
+    fn supports(settings: &SolverSettings) -> bool {
+        match settings.method {
+            OdeMethod::Dopri5 => true,
+            OdeMethod::Auto => settings.rtol >= pk_models::ode::DOP853_BELOW_RTOL,
+            OdeMethod::Dop853 => false,
+        }
+    }
+
+    /// Forms the batches of every eligible twin in `world` and marks them [`InBatch`]. With
+    /// unsupported settings, or none eligible, there are no batches and every twin is advanced
+    /// alone.
+    pub fn build(world: &mut World, settings: &SolverSettings) -> Self {
+        let mut batches = Self {
+            batches: Vec::new(),
+            settings: BatchSettings {
+                rtol: settings.rtol,
+                atol: settings.atol,
+                max_steps: settings.max_steps,
+                max_step: settings.max_step,
+            },
+        };
+        if !Self::supports(settings) {
+            return batches;
+        }
+        batches.collect::<1>(world, |b| AnyBatch::N1(Box::new(b)));
+        batches.collect::<2>(world, |b| AnyBatch::N2(Box::new(b)));
+        batches.collect::<3>(world, |b| AnyBatch::N3(Box::new(b)));
+        batches.collect::<4>(world, |b| AnyBatch::N4(Box::new(b)));
+        batches.collect::<5>(world, |b| AnyBatch::N5(Box::new(b)));
+        batches.collect::<6>(world, |b| AnyBatch::N6(Box::new(b)));
+        batches
+    }
+
+    /// Batches the eligible twins of `N` slots, one model structure (central slot) at a time.
+    fn collect<const N: usize>(&mut self, world: &mut World, wrap: fn(Batch<N>) -> AnyBatch) {
+        let mut candidates: Vec<Candidate<N>> = world
+            .query::<(Entity, &Twin, &Body)>()
+            .iter(world)
+            .filter_map(|(entity, twin, body)| {
+                let BuiltModel::Pk(model) = &body.model else {
+                    return None;
+                };
+                if model.saturable().is_none_or(|mm| mm.vmax <= 0.0) {
+                    return None; // linear: solved exactly
+                }
+                CompartmentParams::<N>::from_model(model).map(|params| Candidate {
+                    entity,
+                    index: twin.index,
+                    params,
+                })
+            })
+            .collect();
+        // One structure per batch, twins of similar stiffness together, ties by index.
+        candidates.sort_by(|a, b| {
+            a.params
+                .central
+                .cmp(&b.params.central)
+                .then(
+                    CompartmentLanes::<N, LANES>::stiffness(&a.params)
+                        .total_cmp(&CompartmentLanes::<N, LANES>::stiffness(&b.params)),
+                )
+                .then(a.index.cmp(&b.index))
+        });
+        for structure in candidates.chunk_by(|a, b| a.params.central == b.params.central) {
+            for group in structure.chunks(LANES) {
+                let batch = self.batches.len() as u32;
+                let mut model = CompartmentLanes::<N, LANES>::splat(&group[0].params);
+                for (lane, c) in group.iter().enumerate() {
+                    model.set_lane(lane, &c.params);
+                    if let Some(mut place) = world.get_mut::<InBatch>(c.entity) {
+                        *place = InBatch {
+                            batch,
+                            lane: lane as u8,
+                        };
+                    }
+                }
+                let zero = [[0.0; LANES]; N];
+                self.batches.push(wrap(Batch {
+                    model,
+                    state: zero,
+                    rates: zero,
+                    step: None,
+                    next: zero,
+                    next_rates: zero,
+                    in_lane: [false; LANES],
+                    from: None,
+                    failed: false,
+                }));
+            }
+        }
+    }
+
+    /// Advances every twin to `now` (h): the members of batches in their lanes, the others (and
+    /// members that cannot go in their lane this tick) alone. Two passes over the twins, in the
+    /// world's order: gather (or advance alone), integrate each batch, scatter.
+    ///
+    /// # Errors
+    /// The first error, with the index of the twin it concerns.
+    pub fn advance(
+        &mut self,
+        now: f64,
+        twins: &mut Query<(&Twin, &mut Body, &InBatch)>,
+    ) -> Result<(), (u32, pk_models::Error)> {
+        for batch in &mut self.batches {
+            each_size!(batch, b => b.begin());
+        }
+        for (twin, mut body, place) in twins.iter_mut() {
+            let gathered = place.place().is_some_and(|(batch, lane)| {
+                each_size!(&mut self.batches[batch], b => b.gather(lane, &body.subject, now))
+            });
+            if !gathered {
+                body.subject.advance_to(now).map_err(|e| (twin.index, e))?;
+            }
+        }
+        if self.batches.is_empty() {
+            return Ok(());
+        }
+        let settings = self.settings;
+        for batch in &mut self.batches {
+            each_size!(batch, b => b.integrate(now, &settings));
+        }
+        for (twin, mut body, place) in twins.iter_mut() {
+            if let Some((batch, lane)) = place.place() {
+                each_size!(&mut self.batches[batch], b => b.scatter(lane, &mut body.subject, now))
+                    .map_err(|e| (twin.index, e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A twin's subject, as the engine holds it.
+type TwinSubject = pk_models::Subject<pk_models::Propagator<BuiltModel>>;
+
+impl<const N: usize> Batch<N> {
+    /// Empties this tick's lanes.
+    fn begin(&mut self) {
+        self.next = [[0.0; LANES]; N];
+        self.next_rates = [[0.0; LANES]; N];
+        self.in_lane = [false; LANES];
+        self.from = None;
+        self.failed = false;
+    }
+
+    /// Puts a member in its lane for this tick, if it can go: it has started, it is where the
+    /// lanes start, and no event of its falls before `now`. Returns whether it went in.
+    fn gather(&mut self, lane: usize, subject: &TwinSubject, now: f64) -> bool {
+        let time = subject.time();
+        let fits = time.is_finite()
+            && time < now
+            && subject.next_event_time() >= now
+            && self.from.is_none_or(|from| from == time);
+        if !fits {
+            return false;
+        }
+        self.from = Some(time);
+        self.in_lane[lane] = true;
+        let (state, rates) = (subject.state(), subject.input_rates());
+        for ((y, r), (&x, &rate)) in self
+            .next
+            .iter_mut()
+            .zip(&mut self.next_rates)
+            .zip(state.iter().zip(rates))
+        {
+            y[lane] = x;
+            r[lane] = rate;
+        }
+        true
+    }
+
+    /// Integrates the lanes from their start to `now`. A failure (e.g. too many steps for the
+    /// stiffest lane) sends every member to advance alone in [`Batch::scatter`], so that an
+    /// error names its twin.
+    fn integrate(&mut self, now: f64, settings: &BatchSettings) {
+        let Some(from) = self.from else {
+            self.step = None;
+            return;
+        };
+        // A dose or a change of infusion since the last tick: choose the first step afresh.
+        let unchanged = self.next == self.state && self.next_rates == self.rates;
+        let first_step = if unchanged { self.step } else { None };
+        self.model.set_all_rates(&self.next_rates);
+        let mut integrator = BatchDopri5::new(*settings);
+        match integrator.advance_from_step(
+            &self.model,
+            from,
+            now,
+            &mut self.next,
+            &[],
+            |_, _| {},
+            first_step,
+        ) {
+            Ok(step) => self.step = Some(step),
+            Err(_) => {
+                self.step = None;
+                self.failed = true;
+            }
+        }
+        self.rates = self.next_rates;
+    }
+
+    /// Hands a member its lane's state at `now` (or advances it alone if the batch failed), and
+    /// keeps the state the subject ends with: events due at `now` itself (e.g. a lagged dose)
+    /// change it, and the next tick must see the jump.
+    fn scatter(
+        &mut self,
+        lane: usize,
+        subject: &mut TwinSubject,
+        now: f64,
+    ) -> Result<(), pk_models::Error> {
+        if !self.in_lane[lane] {
+            // Not integrated this tick: whatever it holds next tick counts as a change.
+            self.state[0][lane] = f64::NAN;
+            return Ok(());
+        }
+        if self.failed {
+            return subject.advance_to(now);
+        }
+        let mut one = [0.0; N];
+        for (x, slot) in one.iter_mut().zip(&self.next) {
+            *x = slot[lane];
+        }
+        subject.accept_advance(now, &one)?;
+        for (slot, &x) in self.state.iter_mut().zip(subject.state()) {
+            slot[lane] = x;
+        }
+        Ok(())
+    }
+}
