@@ -92,14 +92,15 @@ pub struct Outcomes {
 }
 
 /// The cohort's clock: the tick being processed.
-#[derive(Resource, Debug, Clone, Copy, Default)]
+#[derive(Resource, Debug, Clone, Default)]
 pub struct Clock {
     /// The previous tick's time (h).
     pub previous: f64,
     /// This tick's time (h).
     pub now: f64,
-    /// Index into the scenario's record times when this tick records.
-    pub record: Option<usize>,
+    /// The record times to take on the way to `now` (indices into the scenario's record times):
+    /// those after the previous tick, up to and including `now`.
+    pub records: std::ops::Range<usize>,
     /// Index into the scenario's visits when this tick is a visit.
     pub visit: Option<usize>,
     /// Whether this is the last tick.

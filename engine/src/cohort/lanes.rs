@@ -24,9 +24,9 @@ use pk_models::batch::{
     BatchDopri5, BatchModel, BatchSettings, CompartmentLanes, CompartmentParams, Lanes,
 };
 use pk_models::{OdeMethod, SolverSettings};
-use twins::model_file::BuiltModel;
+use twins::model_file::{BuiltModel, ModelSpec};
 
-use super::components::{Body, Twin};
+use super::components::{Body, Recorded, Twin};
 
 /// Twins per batch: 16 lanes (two AVX-512 or eight SSE2 registers per state slot).
 pub const LANES: usize = 16;
@@ -75,15 +75,25 @@ struct Batch<const N: usize> {
     rates: Lanes<N, LANES>,
     /// The step the controller proposed at the end of the last tick (h).
     step: Option<f64>,
-    /// This tick: the gathered states, then the integrated ones.
+    /// The next round: the gathered states, then the integrated ones.
     next: Lanes<N, LANES>,
-    /// This tick: the gathered input rates (mg/h).
+    /// The next round: the gathered input rates (mg/h).
     next_rates: Lanes<N, LANES>,
-    /// This tick: which lanes are in (the others' twins advance alone).
+    /// The next round: which lanes are in (the others' twins advance alone).
     in_lane: [bool; LANES],
-    /// This tick: the time the lanes start from (h), once one is in.
+    /// The next round: the time the lanes start from (h), once one is in.
     from: Option<f64>,
-    /// This tick: the integration failed, so the members advance alone.
+    /// The next round: where it ends (h), the earliest event of its members or the tick's time.
+    target: f64,
+    /// The first of the tick's record times not yet taken.
+    next_record: usize,
+    /// The last round: which lanes were in.
+    round_in_lane: [bool; LANES],
+    /// The last round: where it ended (h).
+    round_target: f64,
+    /// The last round: the lanes' states at the record times it took.
+    emitted: Vec<Lanes<N, LANES>>,
+    /// The last round failed, so its members advance alone.
     failed: bool,
 }
 
@@ -207,77 +217,149 @@ impl Batches {
                     next_rates: zero,
                     in_lane: [false; LANES],
                     from: None,
+                    target: 0.0,
+                    next_record: 0,
+                    round_in_lane: [false; LANES],
+                    round_target: 0.0,
+                    emitted: Vec::new(),
                     failed: false,
                 }));
             }
         }
     }
 
-    /// Advances every twin to `now` (h): the members of batches in their lanes, the others (and
-    /// members that cannot go in their lane this tick) alone. Two passes over the twins, in the
-    /// world's order: gather (or advance alone), integrate each batch, scatter.
+    /// Advances every twin to `now` (h), taking the record times `records` (those of this
+    /// tick, sorted) on the way into its [`Recorded`] values: the members of batches in their
+    /// lanes, the others (and members that cannot go in their lane) alone.
+    ///
+    /// Lanes go in rounds: each round integrates a batch to the earliest event (a dose, the end
+    /// of an infusion) of its members, or to `now`, with the record times on the way from the
+    /// dense output; each member's subject then takes its state and applies its events. A round
+    /// is one pass over the twins, in the world's order.
     ///
     /// # Errors
     /// The first error, with the index of the twin it concerns.
     pub fn advance(
         &mut self,
         now: f64,
-        twins: &mut Query<(&Twin, &mut Body, &InBatch)>,
+        records: &[f64],
+        spec: &ModelSpec,
+        twins: &mut Query<(&Twin, &mut Body, &InBatch, &mut Recorded)>,
     ) -> Result<(), (u32, pk_models::Error)> {
+        let mut scratch = Vec::new();
         for batch in &mut self.batches {
-            each_size!(batch, b => b.begin());
+            each_size!(batch, b => b.begin(now));
         }
-        for (twin, mut body, place) in twins.iter_mut() {
-            let gathered = place.place().is_some_and(|(batch, lane)| {
-                each_size!(&mut self.batches[batch], b => b.gather(lane, &body.subject, now))
-            });
+        for (twin, mut body, place, mut recorded) in twins.iter_mut() {
+            let gathered = match place.place() {
+                Some((batch, lane)) => each_size!(&mut self.batches[batch],
+                    b => b.gather(lane, &mut body.subject, now))
+                .map_err(|e| (twin.index, e))?,
+                None => false,
+            };
             if !gathered {
-                body.subject.advance_to(now).map_err(|e| (twin.index, e))?;
+                let Body { model, subject } = &mut *body;
+                let out = Outputs {
+                    spec,
+                    model,
+                    recorded: &mut recorded.0,
+                    scratch: &mut scratch,
+                };
+                advance_alone(subject, now, records, out).map_err(|e| (twin.index, e))?;
             }
-        }
-        if self.batches.is_empty() {
-            return Ok(());
         }
         let settings = self.settings;
-        for batch in &mut self.batches {
-            each_size!(batch, b => b.integrate(now, &settings));
-        }
-        for (twin, mut body, place) in twins.iter_mut() {
-            if let Some((batch, lane)) = place.place() {
-                each_size!(&mut self.batches[batch], b => b.scatter(lane, &mut body.subject, now))
-                    .map_err(|e| (twin.index, e))?;
+        loop {
+            let mut any = false;
+            for batch in &mut self.batches {
+                any |= each_size!(batch, b => b.integrate(now, records, &settings));
+            }
+            if !any {
+                return Ok(());
+            }
+            for (twin, mut body, place, mut recorded) in twins.iter_mut() {
+                let Some((batch, lane)) = place.place() else {
+                    continue;
+                };
+                let Body { model, subject } = &mut *body;
+                let out = Outputs {
+                    spec,
+                    model,
+                    recorded: &mut recorded.0,
+                    scratch: &mut scratch,
+                };
+                each_size!(&mut self.batches[batch],
+                    b => b.scatter_and_gather(lane, subject, now, records, out))
+                .map_err(|e| (twin.index, e))?;
             }
         }
-        Ok(())
+    }
+}
+
+/// Where a twin's recorded outputs go.
+struct Outputs<'a> {
+    spec: &'a ModelSpec,
+    model: &'a BuiltModel,
+    recorded: &'a mut Vec<f64>,
+    scratch: &'a mut Vec<f64>,
+}
+
+impl Outputs<'_> {
+    /// Records the outputs of `state`.
+    fn take(&mut self, state: &[f64]) {
+        self.spec.outputs_into(self.model, state, self.scratch);
+        self.recorded.extend_from_slice(self.scratch);
     }
 }
 
 /// A twin's subject, as the engine holds it.
 type TwinSubject = pk_models::Subject<pk_models::Propagator<BuiltModel>>;
 
+/// Advances one twin alone to `now`, taking the record times after its own time on the way; a
+/// record time at a dose's time sees the state before the dose.
+fn advance_alone(
+    subject: &mut TwinSubject,
+    now: f64,
+    records: &[f64],
+    mut out: Outputs<'_>,
+) -> Result<(), pk_models::Error> {
+    let time = subject.time();
+    for &r in records.iter().filter(|&&r| r > time) {
+        subject.advance_until(r)?;
+        out.take(subject.state());
+    }
+    subject.advance_to(now)
+}
+
 impl<const N: usize> Batch<N> {
-    /// Empties this tick's lanes.
-    fn begin(&mut self) {
-        self.next = [[0.0; LANES]; N];
-        self.next_rates = [[0.0; LANES]; N];
+    /// Starts a tick: no lane in yet.
+    fn begin(&mut self, now: f64) {
         self.in_lane = [false; LANES];
         self.from = None;
-        self.failed = false;
+        self.target = now;
+        self.next_record = 0;
     }
 
-    /// Puts a member in its lane for this tick, if it can go: it has started, it is where the
-    /// lanes start, and no event of its falls before `now`. Returns whether it went in.
-    fn gather(&mut self, lane: usize, subject: &TwinSubject, now: f64) -> bool {
+    /// Puts a member in its lane for the next round, if it can go: it has started, it is where
+    /// the lanes start, and it has not reached `now`. Doses due at its own time (given this tick)
+    /// go in first. Returns whether it went in.
+    fn gather(
+        &mut self,
+        lane: usize,
+        subject: &mut TwinSubject,
+        now: f64,
+    ) -> Result<bool, pk_models::Error> {
         let time = subject.time();
-        let fits = time.is_finite()
-            && time < now
-            && subject.next_event_time() >= now
-            && self.from.is_none_or(|from| from == time);
+        let fits = time.is_finite() && time < now && self.from.is_none_or(|from| from == time);
         if !fits {
-            return false;
+            return Ok(false);
+        }
+        if subject.next_event_time() <= time {
+            subject.advance_to(time)?;
         }
         self.from = Some(time);
         self.in_lane[lane] = true;
+        self.target = self.target.min(subject.next_event_time());
         let (state, rates) = (subject.state(), subject.input_rates());
         for ((y, r), (&x, &rate)) in self
             .next
@@ -288,64 +370,102 @@ impl<const N: usize> Batch<N> {
             y[lane] = x;
             r[lane] = rate;
         }
-        true
+        Ok(true)
     }
 
-    /// Integrates the lanes from their start to `now`. A failure (e.g. too many steps for the
-    /// stiffest lane) sends every member to advance alone in [`Batch::scatter`], so that an
-    /// error names its twin.
-    fn integrate(&mut self, now: f64, settings: &BatchSettings) {
+    /// Integrates the lanes of this round from their start to the round's target (the members'
+    /// earliest event, or `now`), keeping the states at the record times in between, and at
+    /// the target itself before its events. Returns whether any lane was in.
+    ///
+    /// A failure (e.g. too many steps for the stiffest lane) sends every member of the round to
+    /// advance alone in [`Batch::scatter_and_gather`], so that an error names its twin.
+    fn integrate(&mut self, now: f64, records: &[f64], settings: &BatchSettings) -> bool {
         let Some(from) = self.from else {
             self.step = None;
-            return;
+            return false;
         };
-        // A dose or a change of infusion since the last tick: choose the first step afresh.
+        let target = self.target.min(now);
+        // Empty lanes hold nothing and take no inputs.
+        for lane in (0..LANES).filter(|&l| !self.in_lane[l]) {
+            for (y, r) in self.next.iter_mut().zip(&mut self.next_rates) {
+                y[lane] = 0.0;
+                r[lane] = 0.0;
+            }
+        }
+        // A dose or a change of infusion since the last round: choose the first step afresh.
         let unchanged = self.next == self.state && self.next_rates == self.rates;
         let first_step = if unchanged { self.step } else { None };
         self.model.set_all_rates(&self.next_rates);
-        let mut integrator = BatchDopri5::new(*settings);
-        match integrator.advance_from_step(
+        let first = self.next_record + records[self.next_record..].partition_point(|&r| r <= from);
+        let inside = records[first..].partition_point(|&r| r < target);
+        self.emitted.clear();
+        let emitted = &mut self.emitted;
+        let result = BatchDopri5::new(*settings).advance_from_step(
             &self.model,
             from,
-            now,
+            target,
             &mut self.next,
-            &[],
-            |_, _| {},
+            &records[first..first + inside],
+            |_, y| emitted.push(*y),
             first_step,
-        ) {
-            Ok(step) => self.step = Some(step),
+        );
+        let mut end = first + inside;
+        match result {
+            Ok(step) => {
+                self.step = Some(step);
+                self.failed = false;
+                if records.get(end) == Some(&target) {
+                    self.emitted.push(self.next);
+                    end += 1;
+                }
+            }
             Err(_) => {
                 self.step = None;
                 self.failed = true;
             }
         }
+        self.round_in_lane = self.in_lane;
+        self.in_lane = [false; LANES];
+        self.from = None;
+        self.round_target = target;
+        self.target = now;
+        self.state = self.next;
         self.rates = self.next_rates;
+        self.next_record = end;
+        true
     }
 
-    /// Hands a member its lane's state at `now` (or advances it alone if the batch failed), and
-    /// keeps the state the subject ends with: events due at `now` itself (e.g. a lagged dose)
-    /// change it, and the next tick must see the jump.
-    fn scatter(
+    /// Hands a member of the last round its recorded outputs and its state at the round's target
+    /// (its subject then applies the events due then), or advances it alone if the round
+    /// failed; then puts it in its lane for the next round if it has not reached `now`.
+    fn scatter_and_gather(
         &mut self,
         lane: usize,
         subject: &mut TwinSubject,
         now: f64,
+        records: &[f64],
+        mut out: Outputs<'_>,
     ) -> Result<(), pk_models::Error> {
-        if !self.in_lane[lane] {
-            // Not integrated this tick: whatever it holds next tick counts as a change.
-            self.state[0][lane] = f64::NAN;
+        if !self.round_in_lane[lane] {
             return Ok(());
         }
         if self.failed {
-            return subject.advance_to(now);
+            return advance_alone(subject, now, records, out);
         }
         let mut one = [0.0; N];
-        for (x, slot) in one.iter_mut().zip(&self.next) {
+        for emitted in &self.emitted {
+            for (x, slot) in one.iter_mut().zip(emitted) {
+                *x = slot[lane];
+            }
+            out.take(&one);
+        }
+        for (x, slot) in one.iter_mut().zip(&self.state) {
             *x = slot[lane];
         }
-        subject.accept_advance(now, &one)?;
-        for (slot, &x) in self.state.iter_mut().zip(subject.state()) {
-            slot[lane] = x;
+        subject.accept_advance(self.round_target, &one)?;
+        if subject.time() < now && !self.gather(lane, subject, now)? {
+            // Not with the others (it cannot happen as things are, but alone is always right).
+            advance_alone(subject, now, records, out)?;
         }
         Ok(())
     }

@@ -38,7 +38,6 @@ pub fn schedule() -> Schedule {
             systems::advance,
             systems::observe,
             systems::adapt,
-            systems::record,
             systems::evaluate_outcomes,
         )
             .chain(),
@@ -210,26 +209,43 @@ fn new_twin(
     ))
 }
 
-/// Every time the world stops at: record times and visits, merged and sorted.
-fn ticks(scenario: &Scenario) -> Vec<(f64, Option<usize>, Option<usize>)> {
+/// One stop of the world's clock.
+#[derive(Debug, Clone, PartialEq)]
+struct Tick {
+    /// Its time (h).
+    now: f64,
+    /// The record times taken on the way here (indices into the scenario's record times): those
+    /// after the previous tick, up to and including this one.
+    records: std::ops::Range<usize>,
+    /// The visit at this time, if any.
+    visit: Option<usize>,
+}
+
+/// The times the world stops at: the first record time, every visit, the last record time.
+/// Record times in between are taken by [`systems::advance`] on its way, so a world without
+/// visits runs its schedule twice, not once per record time.
+fn ticks(scenario: &Scenario) -> Vec<Tick> {
     let (r, v) = (&scenario.record_times, &scenario.visits);
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::with_capacity(r.len() + v.len());
-    while i < r.len() || j < v.len() {
-        let tr = r.get(i).copied().unwrap_or(f64::INFINITY);
-        let tv = v.get(j).copied().unwrap_or(f64::INFINITY);
-        let t = tr.min(tv);
-        let record = (tr == t).then(|| {
-            i += 1;
-            i - 1
-        });
-        let visit = (tv == t).then(|| {
-            j += 1;
-            j - 1
-        });
-        out.push((t, record, visit));
-    }
-    out
+    let mut times: Vec<f64> = v.clone();
+    times.extend(r.first().copied());
+    times.extend(r.last().copied());
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    let mut next_record = 0;
+    times
+        .into_iter()
+        .map(|now| {
+            let first = next_record;
+            while next_record < r.len() && r[next_record] <= now {
+                next_record += 1;
+            }
+            Tick {
+                now,
+                records: first..next_record,
+                visit: v.iter().position(|&t| t == now),
+            }
+        })
+        .collect()
 }
 
 /// A placeholder left in a twin whose patient has been moved out at the end of a run.
@@ -277,19 +293,19 @@ pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
     let mut schedule = schedule();
     let ticks = ticks(scenario);
     let mut previous = 0.0;
-    for (k, &(now, record, visit)) in ticks.iter().enumerate() {
+    for (k, tick) in ticks.iter().enumerate() {
         *world.resource_mut::<Clock>() = Clock {
             previous,
-            now,
-            record,
-            visit,
+            now: tick.now,
+            records: tick.records.clone(),
+            visit: tick.visit,
             last: k + 1 == ticks.len(),
         };
         schedule.run(&mut world);
         if let Some(e) = world.resource_mut::<Failure>().0.take() {
             return Err(e);
         }
-        previous = now;
+        previous = tick.now;
     }
     // Move each twin's results out of the world: it is dropped next, so nothing need be copied.
     let mut query = world.query::<(

@@ -1,16 +1,19 @@
 //! The systems of a cohort world. They run once per tick in the order [`super::schedule`] fixes:
 //!
 //! 1. [`apply_doses`]: doses due before this tick, each at its exact time;
-//! 2. [`advance`]: every twin's state to this tick's time;
+//! 2. [`advance`]: every twin's state to this tick's time, taking the true outputs at the record
+//!    times on the way (before a dose due at the same time: records at dose times are troughs);
 //! 3. [`observe`]: at visits, each output with residual error (so a dose due at a visit's time
 //!    comes after the sample: visits measure troughs);
 //! 4. [`adapt`]: dosing rules read the observations and change later doses;
-//! 5. [`record`]: the true outputs at record times;
-//! 6. [`evaluate_outcomes`]: at the last tick, every outcome on the recorded trajectory.
+//! 5. [`evaluate_outcomes`]: at the last tick, every outcome on the recorded trajectory.
+//!
+//! The world stops only where a system needs it (the first record time, visits, the last record
+//! time), not at every record time.
 
 use bevy_ecs::prelude::*;
 use pk_models::outcomes::{Draws, Outcome, OutcomeValue, Series};
-use pk_models::{Dose, DoseRate, Record};
+use pk_models::{Dose, DoseRate};
 use rand::RngExt;
 use rand_distr::Exp1;
 
@@ -42,8 +45,9 @@ fn twin_error(
     }
 }
 
-/// Gives every dose due before `now`, each at its own time (infusions and lags handled by the
-/// twin's [`pk_models::Subject`]).
+/// Gives every dose due before `now` (h), each at its own time: the twin's
+/// [`pk_models::Subject`] holds them until [`advance`] reaches them (infusions and lags
+/// included).
 pub fn apply_doses(
     clock: Res<Clock>,
     cohort: Res<Cohort>,
@@ -76,7 +80,7 @@ pub fn apply_doses(
                 rate,
                 ..Dose::bolus(r.compartment, amount)
             };
-            if let Err(e) = body.subject.apply(&Record::dose(time, dose)) {
+            if let Err(e) = body.subject.give_later(time, &dose) {
                 failure.set(twin_error(&cohort, twin.index, "giving a dose", e));
             }
             plan.given.push((time, amount));
@@ -84,16 +88,19 @@ pub fn apply_doses(
     }
 }
 
-/// Advances every twin to `now`: the lane batches first ([`Batches`]), then each other twin
+/// Advances every twin to `now`, taking this tick's record times on the way (the true outputs,
+/// before any dose given at the same time): the lane batches ([`Batches`]) and each other twin
 /// alone.
 pub fn advance(
     clock: Res<Clock>,
     cohort: Res<Cohort>,
     mut failure: ResMut<Failure>,
     mut batches: ResMut<Batches>,
-    mut twins: Query<(&Twin, &mut Body, &InBatch)>,
+    mut twins: Query<(&Twin, &mut Body, &InBatch, &mut Recorded)>,
 ) {
-    if let Err((index, e)) = batches.advance(clock.now, &mut twins) {
+    let scenario = &cohort.scenario;
+    let records = &scenario.record_times[clock.records.clone()];
+    if let Err((index, e)) = batches.advance(clock.now, records, &scenario.model, &mut twins) {
         failure.set(twin_error(&cohort, index, "advancing the state", e));
     }
 }
@@ -266,7 +273,7 @@ pub fn adapt(
                         def.output,
                         observed,
                         recorded,
-                        clock.record,
+                        clock.records.end.checked_sub(1),
                     );
                     let Ok(series) = Series::new(&times, &values) else {
                         continue;
@@ -320,25 +327,6 @@ fn series(
                 .copied()
                 .collect(),
         )
-    }
-}
-
-/// At record times, keeps the true value of every output.
-pub fn record(
-    clock: Res<Clock>,
-    cohort: Res<Cohort>,
-    mut scratch: Local<Vec<f64>>,
-    mut twins: Query<(&Body, &mut Recorded)>,
-) {
-    if clock.record.is_none() {
-        return;
-    }
-    for (body, mut recorded) in &mut twins {
-        cohort
-            .scenario
-            .model
-            .outputs_into(&body.model, body.subject.state(), &mut scratch);
-        recorded.0.extend_from_slice(&scratch);
     }
 }
 

@@ -269,18 +269,51 @@ impl<P: Propagate> Subject<P> {
 
     /// Advances to `target` (h), applying every event due at or before it.
     pub fn advance_to(&mut self, target: f64) -> Result<(), Error> {
+        self.advance(target, true)
+    }
+
+    /// Advances to `target` (h), applying the events due before it but not those due at it: the
+    /// state a sample drawn at `target` just before a dose given then would show (a trough).
+    pub fn advance_until(&mut self, target: f64) -> Result<(), Error> {
+        self.advance(target, false)
+    }
+
+    /// Gives a dose due at `time` (h), not before the subject's own time, without advancing: it
+    /// waits with the other pending doses. Not for steady-state doses (those need the state at
+    /// their time: use [`Subject::apply`]).
+    ///
+    /// # Errors
+    /// [`Error::RecordsOutOfOrder`] when `time` is before the subject's time, [`Error::InvalidDose`]
+    /// for a steady-state dose or an invalid one.
+    pub fn give_later(&mut self, time: f64, dose: &Dose) -> Result<(), Error> {
+        if !time.is_finite() || time < self.time {
+            return Err(Error::RecordsOutOfOrder {
+                index: self.records_seen,
+                time,
+                previous: self.time,
+            });
+        }
+        if dose.steady_state != SteadyState::No {
+            return Err(Error::InvalidDose {
+                time,
+                field: "SS",
+                value: 1.0,
+                expected: "0 for a dose given ahead of time",
+            });
+        }
+        self.records_seen += 1;
+        self.give(time, dose)
+    }
+
+    /// Advances to `target`, applying the events due before it, and at it when `inclusive`.
+    fn advance(&mut self, target: f64, inclusive: bool) -> Result<(), Error> {
         if self.time == f64::NEG_INFINITY {
-            self.time = target;
+            // A subject starts at its first event, or at the first time asked of it.
+            self.time = target.min(self.next_event_time());
         }
         loop {
-            let next_pending = self.pending.peek().map_or(f64::INFINITY, |p| p.time);
-            let next_end = self
-                .infusions
-                .iter()
-                .map(|i| i.end)
-                .fold(f64::INFINITY, f64::min);
-            let next = next_pending.min(next_end);
-            if next > target {
+            let next = self.next_event_time();
+            if next > target || (next == target && !inclusive) {
                 break;
             }
             self.integrate_to(next)?;
