@@ -24,7 +24,7 @@ use pk_models::batch::{
     BatchDopri5, BatchModel, BatchSettings, CompartmentLanes, CompartmentParams, Lanes,
 };
 use pk_models::{OdeMethod, SolverSettings};
-use twins::model_file::{BuiltModel, ModelSpec};
+use twins::model_file::{BuiltModel, ModelSpec, OutputRead};
 
 use super::components::{Body, Recorded, Twin};
 
@@ -259,12 +259,7 @@ impl Batches {
             };
             if !gathered {
                 let Body { model, subject } = &mut *body;
-                let out = Outputs {
-                    spec,
-                    model,
-                    recorded: &mut recorded.0,
-                    scratch: &mut scratch,
-                };
+                let out = Outputs::new(spec, model, &mut recorded.0, &mut scratch);
                 advance_alone(subject, now, records, out).map_err(|e| (twin.index, e))?;
             }
         }
@@ -282,12 +277,7 @@ impl Batches {
                     continue;
                 };
                 let Body { model, subject } = &mut *body;
-                let out = Outputs {
-                    spec,
-                    model,
-                    recorded: &mut recorded.0,
-                    scratch: &mut scratch,
-                };
+                let out = Outputs::new(spec, model, &mut recorded.0, &mut scratch);
                 each_size!(&mut self.batches[batch],
                     b => b.scatter_and_gather(lane, subject, now, records, out))
                 .map_err(|e| (twin.index, e))?;
@@ -302,13 +292,36 @@ struct Outputs<'a> {
     model: &'a BuiltModel,
     recorded: &'a mut Vec<f64>,
     scratch: &'a mut Vec<f64>,
+    /// The outputs as reads of single slots, once asked for (`Some(None)`: not possible).
+    reads: Option<Option<Vec<OutputRead>>>,
 }
 
-impl Outputs<'_> {
+impl<'a> Outputs<'a> {
+    fn new(
+        spec: &'a ModelSpec,
+        model: &'a BuiltModel,
+        recorded: &'a mut Vec<f64>,
+        scratch: &'a mut Vec<f64>,
+    ) -> Self {
+        Self {
+            spec,
+            model,
+            recorded,
+            scratch,
+            reads: None,
+        }
+    }
+
     /// Records the outputs of `state`.
     fn take(&mut self, state: &[f64]) {
-        self.spec.outputs_into(self.model, state, self.scratch);
-        self.recorded.extend_from_slice(self.scratch);
+        let (spec, model) = (self.spec, self.model);
+        match self.reads.get_or_insert_with(|| spec.output_reads(model)) {
+            Some(reads) => self.recorded.extend(reads.iter().map(|r| r.of(state))),
+            None => {
+                spec.outputs_into(model, state, self.scratch);
+                self.recorded.extend_from_slice(self.scratch);
+            }
+        }
     }
 }
 

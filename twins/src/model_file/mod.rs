@@ -247,6 +247,25 @@ pub struct ModelFile {
     pub uncertainty: Option<UncertaintyFile>,
 }
 
+/// One output read from one state slot: `scale · state[slot] / divisor`
+/// ([`ModelSpec::output_reads`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutputRead {
+    /// The state slot.
+    pub slot: usize,
+    /// The slot's volume (L) for a concentration, else 1.
+    pub divisor: f64,
+    /// The output's unit scale.
+    pub scale: f64,
+}
+
+impl OutputRead {
+    /// The output's value in `state`.
+    pub fn of(&self, state: &[f64]) -> f64 {
+        self.scale * (state[self.slot] / self.divisor)
+    }
+}
+
 /// Where an output's value is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OutputSource {
@@ -646,6 +665,28 @@ impl ModelSpec {
             };
             out.push(o.scale * value);
         }
+    }
+
+    /// Each output as `scale · state[slot] / divisor` (`(slot, divisor, scale)`: the volume for a
+    /// concentration, else 1), when every output reads one state slot; `None` when one is the PD
+    /// effect. The same numbers as [`ModelSpec::outputs_into`], bit for bit, without looking up
+    /// the model for every state.
+    pub fn output_reads(&self, model: &BuiltModel) -> Option<Vec<OutputRead>> {
+        self.outputs
+            .iter()
+            .map(|(source, o)| match *source {
+                OutputSource::Effect => None,
+                OutputSource::Slot(slot) => Some(OutputRead {
+                    slot,
+                    divisor: if o.kind == OutputKind::Concentration {
+                        model.volume(slot).unwrap_or(f64::NAN)
+                    } else {
+                        1.0
+                    },
+                    scale: o.scale,
+                }),
+            })
+            .collect()
     }
 
     /// The dose inputs of slot `compartment` for a dose record.
