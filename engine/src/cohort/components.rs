@@ -33,6 +33,9 @@ pub struct Body {
     pub model: BuiltModel,
     /// Amounts (and PD states), infusions in progress and doses pending.
     pub subject: Subject<Propagator<BuiltModel>>,
+    /// The scenario's outputs as reads of single state slots, when none is a PD effect
+    /// ([`twins::model_file::ModelSpec::output_reads`]).
+    pub reads: Option<Vec<twins::model_file::OutputRead>>,
 }
 
 /// What the twin's model believes of it, for MAP-guided dosing: its typical values (covariate

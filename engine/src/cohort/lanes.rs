@@ -258,8 +258,18 @@ impl Batches {
                 None => false,
             };
             if !gathered {
-                let Body { model, subject } = &mut *body;
-                let out = Outputs::new(spec, model, &mut recorded.0, &mut scratch);
+                let Body {
+                    model,
+                    subject,
+                    reads,
+                } = &mut *body;
+                let out = Outputs {
+                    spec,
+                    model,
+                    reads: reads.as_deref(),
+                    recorded: &mut recorded.0,
+                    scratch: &mut scratch,
+                };
                 advance_alone(subject, now, records, out).map_err(|e| (twin.index, e))?;
             }
         }
@@ -276,8 +286,18 @@ impl Batches {
                 let Some((batch, lane)) = place.place() else {
                     continue;
                 };
-                let Body { model, subject } = &mut *body;
-                let out = Outputs::new(spec, model, &mut recorded.0, &mut scratch);
+                let Body {
+                    model,
+                    subject,
+                    reads,
+                } = &mut *body;
+                let out = Outputs {
+                    spec,
+                    model,
+                    reads: reads.as_deref(),
+                    recorded: &mut recorded.0,
+                    scratch: &mut scratch,
+                };
                 each_size!(&mut self.batches[batch],
                     b => b.scatter_and_gather(lane, subject, now, records, out))
                 .map_err(|e| (twin.index, e))?;
@@ -290,35 +310,19 @@ impl Batches {
 struct Outputs<'a> {
     spec: &'a ModelSpec,
     model: &'a BuiltModel,
+    /// The outputs as reads of single slots, when they are.
+    reads: Option<&'a [OutputRead]>,
     recorded: &'a mut Vec<f64>,
     scratch: &'a mut Vec<f64>,
-    /// The outputs as reads of single slots, once asked for (`Some(None)`: not possible).
-    reads: Option<Option<Vec<OutputRead>>>,
 }
 
-impl<'a> Outputs<'a> {
-    fn new(
-        spec: &'a ModelSpec,
-        model: &'a BuiltModel,
-        recorded: &'a mut Vec<f64>,
-        scratch: &'a mut Vec<f64>,
-    ) -> Self {
-        Self {
-            spec,
-            model,
-            recorded,
-            scratch,
-            reads: None,
-        }
-    }
-
+impl Outputs<'_> {
     /// Records the outputs of `state`.
     fn take(&mut self, state: &[f64]) {
-        let (spec, model) = (self.spec, self.model);
-        match self.reads.get_or_insert_with(|| spec.output_reads(model)) {
+        match self.reads {
             Some(reads) => self.recorded.extend(reads.iter().map(|r| r.of(state))),
             None => {
-                spec.outputs_into(model, state, self.scratch);
+                self.spec.outputs_into(self.model, state, self.scratch);
                 self.recorded.extend_from_slice(self.scratch);
             }
         }

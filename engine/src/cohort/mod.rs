@@ -188,7 +188,11 @@ fn new_twin(
                 typical,
                 estimate: None,
             },
-            Body { model, subject },
+            Body {
+                reads: scenario.model.output_reads(&model),
+                model,
+                subject,
+            },
             plan,
         ),
         (
