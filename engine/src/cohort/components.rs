@@ -8,7 +8,7 @@ use pk_models::outcomes::OutcomeValue;
 use pk_models::{Propagator, Subject};
 use twins::model_file::BuiltModel;
 use twins::population::Patient;
-use twins::random::TwinRng;
+use twins::random::{Purpose, TwinKey, TwinRng};
 
 use crate::Error;
 use crate::scenario::{Regimen, Scenario};
@@ -79,10 +79,39 @@ pub struct Recorded(pub Vec<f64>);
 /// The twin's own random streams for things that happen during the run.
 #[derive(Component, Debug)]
 pub struct Streams {
-    /// Residual error of observations.
-    pub residual: TwinRng,
-    /// Draws for probabilistic outcomes.
-    pub events: TwinRng,
+    /// The twin's key.
+    key: TwinKey,
+    /// Residual error of observations, once drawn from.
+    residual: Option<TwinRng>,
+    /// Draws for probabilistic outcomes, once drawn from.
+    events: Option<TwinRng>,
+}
+
+impl Streams {
+    /// The streams of the twin `key`, each started when first drawn from (a stream is a
+    /// function of the key and its purpose only, so when it starts changes no number, and twins
+    /// that never draw carry 24 bytes instead of two generators' buffers).
+    pub fn new(key: TwinKey) -> Self {
+        Self {
+            key,
+            residual: None,
+            events: None,
+        }
+    }
+
+    /// The stream of residual errors.
+    pub fn residual(&mut self) -> &mut TwinRng {
+        let key = self.key;
+        self.residual
+            .get_or_insert_with(|| key.stream(Purpose::Residual))
+    }
+
+    /// The stream of draws for probabilistic outcomes.
+    pub fn events(&mut self) -> &mut TwinRng {
+        let key = self.key;
+        self.events
+            .get_or_insert_with(|| key.stream(Purpose::Events))
+    }
 }
 
 /// Outcome values (filled at the last tick) and which event rules have fired.

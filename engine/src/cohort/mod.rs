@@ -200,10 +200,7 @@ fn new_twin(
             Recorded(Vec::with_capacity(
                 scenario.record_times.len() * scenario.output_names.len(),
             )),
-            Streams {
-                residual: key.stream(Purpose::Residual),
-                events: key.stream(Purpose::Events),
-            },
+            Streams::new(key),
             Outcomes {
                 values: Vec::new(),
                 fired: vec![false; n_rules],

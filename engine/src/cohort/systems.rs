@@ -122,7 +122,7 @@ pub fn observe(
         for (name, &f) in cohort.scenario.output_names.iter().zip(scratch.iter()) {
             let y = spec
                 .residual(name)
-                .map_or(f, |e| e.sample(f, &mut streams.residual));
+                .map_or(f, |e| e.sample(f, streams.residual()));
             observed.values.push(y);
         }
     }
@@ -345,8 +345,8 @@ pub fn evaluate_outcomes(
         for def in &cohort.scenario.outcomes {
             // Both draws are taken for every outcome, so streams stay aligned whatever is defined.
             let draws = Draws {
-                uniform: Some(streams.events.random::<f64>()),
-                exponential: Some(streams.events.sample::<f64, _>(Exp1)),
+                uniform: Some(streams.events().random::<f64>()),
+                exponential: Some(streams.events().sample::<f64, _>(Exp1)),
             };
             let (times, values) =
                 series(&cohort, def.observed, def.output, observed, recorded, None);

@@ -283,7 +283,7 @@ pub enum BuiltModel {
     /// A compartment model, solved exactly when it is linear.
     Pk(CompartmentModel),
     /// A compartment model driving a PD model (or only the AUC), solved with the ODE path.
-    PkPd(PkPd<AnyPd>),
+    PkPd(Box<PkPd<AnyPd>>),
 }
 
 impl BuiltModel {
@@ -762,7 +762,7 @@ fn build_model(
     let model = pd
         .couple(pk, parameters, auc)
         .map_err(|e| (e.key, e.error))?;
-    Ok(BuiltModel::PkPd(model))
+    Ok(BuiltModel::PkPd(Box::new(model)))
 }
 
 /// Builds a compartment model of `structure` from named parameter values.
