@@ -279,6 +279,9 @@ enum OutputSource {
 ///
 /// State slots: the PK slots, then the PD slots, then `AUC` (as [`PkPd`] lays them out).
 #[derive(Debug, Clone, PartialEq)]
+// The PK-only variant stays inline: it is the one the engine steps millions of times; the PK/PD
+// one is boxed so that a twin entity does not carry its size.
+#[allow(clippy::large_enum_variant)]
 pub enum BuiltModel {
     /// A compartment model, solved exactly when it is linear.
     Pk(CompartmentModel),
