@@ -3,10 +3,14 @@
 //! IDs:
 //! - `engine/run/{cohorts}x{twins}/oral1cmt_q12h_14d_hourly/{threads}t`: a whole `twinsim run` of
 //!   `benches/scenarios/cohorts_1000x100.ron` (scenario load, worlds, merging, outputs), in-process;
-//! - `engine/world/{twins}/oral1cmt_q12h_14d_hourly`: one cohort world, built and stepped through
-//!   its 337 ticks;
+//! - `engine/world/{twins}/oral1cmt_q12h_14d_hourly`: one cohort world, built and run (two ticks:
+//!   the first and last record times; the 337 hourly records are taken on the way);
 //! - `engine/world/0/oral1cmt_q12h_14d_hourly`: the same schedule over an empty world: the ECS
-//!   cost per tick with no twin work;
+//!   cost with no twin work;
+//! - `engine/world/500/w2_mm2cmt/{lanes,alone}`: one world of 500 twins of workload W2
+//!   (`benches/scenarios/w2_mm2cmt.ron`, Michaelis–Menten, rtol 1e-6, atol 1e-9 mg), its ODE twins
+//!   in lock-step lanes of 16 (the default) or one `ode_solvers` Dopri5 per twin
+//!   (`solver.lanes: false`);
 //! - `engine/direct/{twins}/oral1cmt_q12h_14d_hourly`: the same per-twin work (sampling, doses,
 //!   advancing, recording) in a plain loop without the ECS, for the overhead split.
 //!
@@ -126,6 +130,23 @@ fn benches(c: &mut Criterion) {
     group.bench_function("direct/100/oral1cmt_q12h_14d_hourly", |b| {
         b.iter(|| black_box(direct(&scenario, 100)))
     });
+    let w2 = Scenario::load(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/w2_mm2cmt.ron"),
+        Overrides::default(),
+    )
+    .expect("the W2 scenario is valid");
+    for (name, lanes) in [("lanes", true), ("alone", false)] {
+        let spec = world(
+            &Arc::new(Scenario {
+                lanes,
+                ..w2.clone()
+            }),
+            500,
+        );
+        group.bench_function(format!("world/500/w2_mm2cmt/{name}"), |b| {
+            b.iter(|| black_box(run_world(&spec).expect("world")))
+        });
+    }
     group.finish();
 }
 
