@@ -64,6 +64,41 @@ pub struct StepMatrices {
 impl StepMatrices {
     /// `x ← Φ·x + Γ·r`, using `scratch` (length n) so nothing is allocated.
     pub fn apply(&self, x: &mut [f64], rates: &[f64], scratch: &mut [f64]) {
+        match self.n {
+            1 => self.apply_fixed::<1>(x, rates),
+            2 => self.apply_fixed::<2>(x, rates),
+            3 => self.apply_fixed::<3>(x, rates),
+            4 => self.apply_fixed::<4>(x, rates),
+            _ => self.apply_any(x, rates, scratch),
+        }
+    }
+
+    /// [`StepMatrices::apply`] for `N` states on the stack: the same sums in the same order (so
+    /// the same bits), without a call to copy `N` numbers back.
+    fn apply_fixed<const N: usize>(&self, x: &mut [f64], rates: &[f64]) {
+        let with_input = rates.iter().any(|&r| r != 0.0);
+        let old: [f64; N] = std::array::from_fn(|j| x[j]);
+        for (i, out) in x.iter_mut().enumerate().take(N) {
+            let row = &self.phi[i * N..(i + 1) * N];
+            // Σ_j Φ_ij·x_j, summed as `Iterator::sum` does: from −0, left to right.
+            let mut acc = -0.0;
+            for (p, xj) in row.iter().zip(&old) {
+                acc += p * xj;
+            }
+            if with_input {
+                let g = &self.gamma[i * N..(i + 1) * N];
+                let mut input = -0.0;
+                for (g, r) in g.iter().zip(rates) {
+                    input += g * r;
+                }
+                acc += input;
+            }
+            *out = acc;
+        }
+    }
+
+    /// [`StepMatrices::apply`] for any number of states.
+    fn apply_any(&self, x: &mut [f64], rates: &[f64], scratch: &mut [f64]) {
         let n = self.n;
         let with_input = rates.iter().any(|&r| r != 0.0);
         for (i, out) in scratch.iter_mut().enumerate().take(n) {

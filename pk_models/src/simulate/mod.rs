@@ -9,8 +9,7 @@ mod propagate;
 mod split;
 mod steady_state;
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 pub use propagate::{OdePropagator, Propagate, Propagator, SolutionPath, Tolerance};
 pub use split::SplitPropagator;
@@ -102,24 +101,13 @@ struct Pending {
     delivery: Delivery,
 }
 
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Pending {}
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Pending {
-    /// Reversed, so the max-heap pops the earliest (then first scheduled) event.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then(other.order.cmp(&self.order))
+impl Pending {
+    /// Whether `self` comes before `other`: earlier, or at the same time scheduled first.
+    fn before(&self, other: &Self) -> bool {
+        self.time
+            .total_cmp(&other.time)
+            .then(self.order.cmp(&other.order))
+            .is_lt()
     }
 }
 
@@ -140,7 +128,9 @@ pub struct Subject<P> {
     initial: Vec<f64>,
     rates: Vec<f64>,
     infusions: Vec<Infusion>,
-    pending: BinaryHeap<Pending>,
+    /// Sorted by time, then by scheduling order: doses mostly arrive in time order, so a new
+    /// one usually goes at the back, and the next one is at the front.
+    pending: VecDeque<Pending>,
     scheduled: u64,
     records_seen: usize,
 }
@@ -162,7 +152,7 @@ impl<P: Propagate> Subject<P> {
             initial,
             rates: vec![0.0; n_states],
             infusions: Vec::new(),
-            pending: BinaryHeap::new(),
+            pending: VecDeque::new(),
             scheduled: 0,
             records_seen: 0,
         }
@@ -186,7 +176,7 @@ impl<P: Propagate> Subject<P> {
     /// When the next event falls (h): a pending dose or the end of an infusion; infinity when
     /// none is due. Between now and then the inputs stay [`Subject::input_rates`].
     pub fn next_event_time(&self) -> f64 {
-        let next_pending = self.pending.peek().map_or(f64::INFINITY, |p| p.time);
+        let next_pending = self.pending.front().map_or(f64::INFINITY, |p| p.time);
         self.infusions
             .iter()
             .map(|i| i.end)
@@ -318,8 +308,8 @@ impl<P: Propagate> Subject<P> {
             }
             self.integrate_to(next)?;
             self.infusions.retain(|i| i.end > next);
-            while self.pending.peek().is_some_and(|p| p.time <= next) {
-                if let Some(event) = self.pending.pop() {
+            while self.pending.front().is_some_and(|p| p.time <= next) {
+                if let Some(event) = self.pending.pop_front() {
                     self.start(event.time, event.compartment, event.delivery);
                 }
             }
@@ -370,12 +360,18 @@ impl<P: Propagate> Subject<P> {
 
     fn schedule(&mut self, time: f64, compartment: usize, delivery: Delivery) {
         self.scheduled += 1;
-        self.pending.push(Pending {
+        let event = Pending {
             time,
             order: self.scheduled,
             compartment,
             delivery,
-        });
+        };
+        if self.pending.back().is_none_or(|last| last.before(&event)) {
+            self.pending.push_back(event);
+        } else {
+            let at = self.pending.partition_point(|p| p.before(&event));
+            self.pending.insert(at, event);
+        }
     }
 
     /// Gives a dose record at `time`: steady state first if asked, then the dose and its ADDL.
