@@ -253,7 +253,7 @@ impl Merger {
                 // Quantiles of every time point at once, in parallel (each sketch is independent).
                 let quantiles: Vec<[f64; 5]> = sketches
                     .par_iter_mut()
-                    .map(|sk| sk.quantiles(QUANTILES))
+                    .map_init(Vec::new, |keys, sk| sk.quantiles_with(QUANTILES, keys))
                     .collect();
                 for (t, time) in s.record_times.iter().enumerate() {
                     for o in 0..n_out {

@@ -43,16 +43,22 @@ fn midpoint(bin: usize) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// The integer whose order is `f64::total_cmp`'s (the same bit trick: negative numbers' other
+/// bits flipped); its own inverse.
+fn total_order_key(bits: i64) -> i64 {
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
 /// Puts the order statistics `ranks` (sorted, distinct, counted from the start of the whole
-/// slice, of which `values` begins at `offset`) in their places: the middle rank by selection,
+/// slice, of which `keys` begins at `offset`) in their places: the middle rank by selection,
 /// then the ranks on each side within each side.
-fn select_ranks(values: &mut [f64], offset: usize, ranks: &[usize]) {
-    if ranks.is_empty() || values.len() < 2 {
+fn select_ranks(keys: &mut [i64], offset: usize, ranks: &[usize]) {
+    if ranks.is_empty() || keys.len() < 2 {
         return;
     }
     let mid = ranks.len() / 2;
     let k = ranks[mid] - offset;
-    let (left, _, right) = values.select_nth_unstable_by(k, f64::total_cmp);
+    let (left, _, right) = keys.select_nth_unstable(k);
     select_ranks(left, offset, &ranks[..mid]);
     select_ranks(right, offset + k + 1, &ranks[mid + 1..]);
 }
@@ -86,17 +92,30 @@ impl QuantileSketch {
     }
 
     /// The quantiles `ps` (each in [0, 1]). Exact values are not sorted: only the order
-    /// statistics the quantiles need are put in place, by nested selection (the same numbers as
-    /// sorting, in about a tenth of the time for five quantiles of 10,000 values).
+    /// statistics the quantiles need are put in place, by nested selection on integer keys that
+    /// order as `f64::total_cmp` does (the same numbers as sorting, in about a tenth of the
+    /// time for five quantiles of 10,000 values).
     pub fn quantiles<const N: usize>(&mut self, ps: [f64; N]) -> [f64; N] {
+        self.quantiles_with(ps, &mut Vec::new())
+    }
+
+    /// [`QuantileSketch::quantiles`] with `keys` as scratch space (reused across calls, it saves
+    /// an allocation per call).
+    pub fn quantiles_with<const N: usize>(
+        &mut self,
+        ps: [f64; N],
+        keys: &mut Vec<i64>,
+    ) -> [f64; N] {
         let Self::Exact(values) = self else {
             return ps.map(|p| self.quantile(p));
         };
         if values.is_empty() {
             return [f64::NAN; N];
         }
+        keys.clear();
+        keys.extend(values.iter().map(|x| total_order_key(x.to_bits() as i64)));
         // R type 7: h = (n − 1)·p, between order statistics ⌊h⌋ and ⌈h⌉.
-        let last = values.len() - 1;
+        let last = keys.len() - 1;
         let positions = ps.map(|p| last as f64 * p.clamp(0.0, 1.0));
         let mut ranks: Vec<usize> = positions
             .iter()
@@ -104,10 +123,11 @@ impl QuantileSketch {
             .collect();
         ranks.sort_unstable();
         ranks.dedup();
-        select_ranks(values, 0, &ranks);
+        select_ranks(keys, 0, &ranks);
+        let at = |rank: usize| f64::from_bits(total_order_key(keys[rank]) as u64);
         positions.map(|h| {
             let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-            values[lo] + (h - lo as f64) * (values[hi] - values[lo])
+            at(lo) + (h - lo as f64) * (at(hi) - at(lo))
         })
     }
 
