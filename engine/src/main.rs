@@ -2,6 +2,13 @@
 
 use clap::Parser;
 
+/// mimalloc: glibc's allocator hands a finished world's memory back to the kernel and faults it in
+/// again for the next (a fifth of workload W2's time was page faults); mimalloc keeps it for
+/// reuse, and is faster on the engine's many small allocations (W1 and W2 about 10% faster as
+/// whole processes, BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = engine::cli::Cli::parse();
     match engine::cli::run(cli) {
