@@ -11,10 +11,12 @@
 //! - [`baseline_dopri5`]: the hand-written baseline, a plain loop of `ode_solvers::Dopri5` per
 //!   twin and per hour; [`reference_dop853`] is the same loop with `Dop853` at rtol 1e-12;
 //! - [`batched`]: `pk_models::batch` over the cohort, on one thread or on a rayon pool;
-//! - [`Summary`]: the 5/25/50/75/95% quantiles across twins at each hour, exact ([`Quantiles`]).
+//! - [`Summary`]: the 5/25/50/75/95% quantiles across twins at each hour, exact (the engine's
+//!   `exact_quantiles`, so both sides of a comparison summarise alike).
 //!
 //! Concentrations are kept time-major: `c1[j * n_twins + twin]` at hour `j`.
 
+use engine::output::quantiles::exact_quantiles;
 use ode_solvers::dop_shared::{IntegrationError, OutputType, System};
 use ode_solvers::{Dop853, Dopri5, SVector};
 use pk_models::batch::{
@@ -294,112 +296,27 @@ impl Summary {
     /// `pool` in parallel over hours. The result does not depend on the order of twins or parts.
     pub fn of(parts: &[&[f64]], pool: Option<&rayon::ThreadPool>) -> Self {
         let n: usize = parts.iter().map(|p| p.len() / N_HOURS).sum();
-        let hour = |scratch: &mut Quantiles, j: usize| {
+        let hour = |keys: &mut Vec<i64>, j: usize| {
             let column = parts.iter().flat_map(|part| {
                 let m = part.len() / N_HOURS;
                 &part[j * m..(j + 1) * m]
             });
-            scratch.of(column.copied(), &PROBABILITIES)
+            exact_quantiles(column.copied(), PROBABILITIES, keys)
         };
         let quantiles = match pool {
             None => {
-                let mut scratch = Quantiles::with_capacity(n);
-                (0..N_HOURS).map(|j| hour(&mut scratch, j)).collect()
+                let mut keys = Vec::with_capacity(n);
+                (0..N_HOURS).map(|j| hour(&mut keys, j)).collect()
             }
             Some(pool) => pool.install(|| {
                 (0..N_HOURS)
                     .into_par_iter()
-                    .map_init(|| Quantiles::with_capacity(n), hour)
+                    .map_init(|| Vec::with_capacity(n), hour)
                     .collect()
             }),
         };
         Self { quantiles }
     }
-}
-
-/// Exact quantiles, Hyndman & Fan type 7 (R's and numpy's default): at `h = (n − 1)·p`,
-/// `x₍⌊h⌋₎ + (h − ⌊h⌋)·(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)` over the sorted values.
-///
-/// The order statistics are found by selection rather than a full sort: the middle rank asked
-/// for first (`select_nth_unstable`, O(n)), then the ranks below it in the part below and those
-/// above in the part above, so five quantiles cost about 3n comparisons. Values are compared as
-/// integers ordered as `f64::total_cmp` orders floats. The numbers are those of sorting
-/// (`quantiles_by_selection_equal_quantiles_by_sorting`).
-#[derive(Debug, Clone, Default)]
-pub struct Quantiles {
-    /// The values as order-preserving integer keys.
-    keys: Vec<i64>,
-}
-
-/// The integer whose order is `f64::total_cmp`'s (the same bit trick); its own inverse.
-fn total_order_key(bits: i64) -> i64 {
-    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
-}
-
-impl Quantiles {
-    /// Room for `n` values.
-    pub fn with_capacity(n: usize) -> Self {
-        Self {
-            keys: Vec::with_capacity(n),
-        }
-    }
-
-    /// The quantiles `probabilities` (sorted, in [0, 1], at most 32) of `values`; NaN when there
-    /// are none.
-    pub fn of<const Q: usize>(
-        &mut self,
-        values: impl Iterator<Item = f64>,
-        probabilities: &[f64; Q],
-    ) -> [f64; Q] {
-        self.keys.clear();
-        self.keys
-            .extend(values.map(|x| total_order_key(x.to_bits() as i64)));
-        let n = self.keys.len();
-        if n == 0 {
-            return [f64::NAN; Q];
-        }
-        // Ranks ⌊h⌋ and ⌊h⌋ + 1 of each probability, sorted and without repeats (at most 2Q).
-        let mut ranks = [0_usize; 64];
-        let mut n_ranks = 0;
-        for &p in probabilities {
-            let lo = ((n - 1) as f64 * p).floor() as usize;
-            for rank in [lo, (lo + 1).min(n - 1)] {
-                if n_ranks == 0 || ranks[n_ranks - 1] < rank {
-                    ranks[n_ranks] = rank;
-                    n_ranks += 1;
-                }
-            }
-        }
-        select_ranks(&mut self.keys, 0, &ranks[..n_ranks]);
-        let at = |rank: usize| f64::from_bits(total_order_key(self.keys[rank]) as u64);
-        let mut out = [0.0; Q];
-        for (q, &p) in out.iter_mut().zip(probabilities) {
-            let h = (n - 1) as f64 * p;
-            let lo = h.floor() as usize;
-            let frac = h - lo as f64;
-            let x_lo = at(lo);
-            *q = if frac > 0.0 && lo + 1 < n {
-                x_lo + frac * (at(lo + 1) - x_lo)
-            } else {
-                x_lo
-            };
-        }
-        out
-    }
-}
-
-/// Puts the order statistic of each rank in `ranks` (sorted, within `offset..offset + keys.len()`)
-/// at its place, the middle one first, then the lower and upper ranks in the parts below and
-/// above it.
-fn select_ranks(keys: &mut [i64], offset: usize, ranks: &[usize]) {
-    if ranks.is_empty() {
-        return;
-    }
-    let mid = ranks.len() / 2;
-    let at = ranks[mid] - offset;
-    let (below, _, above) = keys.select_nth_unstable(at);
-    select_ranks(below, offset, &ranks[..mid]);
-    select_ranks(above, offset + at + 1, &ranks[mid + 1..]);
 }
 
 /// The largest relative error of `c1` against `reference` (both time-major, same twins).
@@ -413,36 +330,6 @@ pub fn max_relative_error(c1: &[f64], reference: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Quantiles by sorting, the definition [`quantiles`] must meet.
-    fn by_sorting(values: &[f64], p: f64) -> f64 {
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let h = (sorted.len() - 1) as f64 * p;
-        let lo = h.floor() as usize;
-        let hi = (lo + 1).min(sorted.len() - 1);
-        sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-    }
-
-    #[test]
-    fn quantiles_by_selection_equal_quantiles_by_sorting() {
-        for n in [1, 2, 3, 5, 20, 101, 1000, 10_000] {
-            let mut s = Stream::new(1, n as u64);
-            // Rounded to two decimals so that ties occur.
-            let values: Vec<f64> = (0..n)
-                .map(|_| (s.normal() * 100.0).round() / 100.0)
-                .collect();
-            let got = Quantiles::default().of(values.iter().copied(), &PROBABILITIES);
-            for (q, &p) in got.iter().zip(&PROBABILITIES) {
-                assert_eq!(*q, by_sorting(&values, p), "n = {n}, p = {p}");
-            }
-            let ends = [0.0, 0.5, 1.0];
-            let got = Quantiles::default().of(values.iter().copied(), &ends);
-            for (q, &p) in got.iter().zip(&ends) {
-                assert_eq!(*q, by_sorting(&values, p), "n = {n}, p = {p}");
-            }
-        }
-    }
 
     /// The twins follow the model: the mean of log VMAX is log 10 and its SD 0.3, within the
     /// Monte Carlo error of 10,000 draws (SE of the mean 0.003, of the SD about 0.002).

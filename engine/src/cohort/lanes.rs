@@ -258,18 +258,7 @@ impl Batches {
                 None => false,
             };
             if !gathered {
-                let Body {
-                    model,
-                    subject,
-                    reads,
-                } = &mut *body;
-                let out = Outputs {
-                    spec,
-                    model,
-                    reads: reads.as_deref(),
-                    recorded: &mut recorded.0,
-                    scratch: &mut scratch,
-                };
+                let (subject, out) = Outputs::of(&mut body, &mut recorded, spec, &mut scratch);
                 advance_alone(subject, now, records, out).map_err(|e| (twin.index, e))?;
             }
         }
@@ -286,18 +275,7 @@ impl Batches {
                 let Some((batch, lane)) = place.place() else {
                     continue;
                 };
-                let Body {
-                    model,
-                    subject,
-                    reads,
-                } = &mut *body;
-                let out = Outputs {
-                    spec,
-                    model,
-                    reads: reads.as_deref(),
-                    recorded: &mut recorded.0,
-                    scratch: &mut scratch,
-                };
+                let (subject, out) = Outputs::of(&mut body, &mut recorded, spec, &mut scratch);
                 each_size!(&mut self.batches[batch],
                     b => b.scatter_and_gather(lane, subject, now, records, out))
                 .map_err(|e| (twin.index, e))?;
@@ -316,7 +294,29 @@ struct Outputs<'a> {
     scratch: &'a mut Vec<f64>,
 }
 
-impl Outputs<'_> {
+impl<'a> Outputs<'a> {
+    /// A twin's subject, and where its outputs go.
+    fn of(
+        body: &'a mut Body,
+        recorded: &'a mut Recorded,
+        spec: &'a ModelSpec,
+        scratch: &'a mut Vec<f64>,
+    ) -> (&'a mut TwinSubject, Self) {
+        let Body {
+            model,
+            subject,
+            reads,
+        } = body;
+        let out = Self {
+            spec,
+            model,
+            reads: reads.as_deref(),
+            recorded: &mut recorded.0,
+            scratch,
+        };
+        (subject, out)
+    }
+
     /// Records the outputs of `state`.
     fn take(&mut self, state: &[f64]) {
         match self.reads {

@@ -43,6 +43,37 @@ fn midpoint(bin: usize) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// The quantiles `ps` (each in [0, 1]) of `values` (NaN when there are none), R's type 7:
+/// at `h = (n − 1)·p`, `x₍⌊h⌋₎ + (h − ⌊h⌋)·(x₍⌈h⌉₎ − x₍⌊h⌋₎)` over the sorted values. Only the
+/// order statistics needed are put in place, by nested selection on integer keys that order as
+/// `f64::total_cmp` does (`keys` is scratch space): the numbers of sorting, in about a tenth of
+/// the time for five quantiles of 10,000 values.
+pub fn exact_quantiles<const N: usize>(
+    values: impl Iterator<Item = f64>,
+    ps: [f64; N],
+    keys: &mut Vec<i64>,
+) -> [f64; N] {
+    keys.clear();
+    keys.extend(values.map(|x| total_order_key(x.to_bits() as i64)));
+    if keys.is_empty() {
+        return [f64::NAN; N];
+    }
+    let last = keys.len() - 1;
+    let positions = ps.map(|p| last as f64 * p.clamp(0.0, 1.0));
+    let mut ranks: Vec<usize> = positions
+        .iter()
+        .flat_map(|h| [h.floor() as usize, h.ceil() as usize])
+        .collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    select_ranks(keys, 0, &ranks);
+    let at = |rank: usize| f64::from_bits(total_order_key(keys[rank]) as u64);
+    positions.map(|h| {
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        at(lo) + (h - lo as f64) * (at(hi) - at(lo))
+    })
+}
+
 /// The integer whose order is `f64::total_cmp`'s (the same bit trick: negative numbers' other
 /// bits flipped); its own inverse.
 fn total_order_key(bits: i64) -> i64 {
@@ -91,10 +122,8 @@ impl QuantileSketch {
         Self::Exact(Vec::with_capacity(n.min(EXACT_LIMIT + 1)))
     }
 
-    /// The quantiles `ps` (each in [0, 1]). Exact values are not sorted: only the order
-    /// statistics the quantiles need are put in place, by nested selection on integer keys that
-    /// order as `f64::total_cmp` does (the same numbers as sorting, in about a tenth of the
-    /// time for five quantiles of 10,000 values).
+    /// The quantiles `ps` (each in [0, 1]); exact ones by [`exact_quantiles`] (selection, not
+    /// sorting).
     pub fn quantiles<const N: usize>(&mut self, ps: [f64; N]) -> [f64; N] {
         self.quantiles_with(ps, &mut Vec::new())
     }
@@ -106,29 +135,10 @@ impl QuantileSketch {
         ps: [f64; N],
         keys: &mut Vec<i64>,
     ) -> [f64; N] {
-        let Self::Exact(values) = self else {
-            return ps.map(|p| self.quantile(p));
-        };
-        if values.is_empty() {
-            return [f64::NAN; N];
+        match self {
+            Self::Exact(values) => exact_quantiles(values.iter().copied(), ps, keys),
+            Self::Histogram { .. } => ps.map(|p| self.quantile(p)),
         }
-        keys.clear();
-        keys.extend(values.iter().map(|x| total_order_key(x.to_bits() as i64)));
-        // R type 7: h = (n − 1)·p, between order statistics ⌊h⌋ and ⌈h⌉.
-        let last = keys.len() - 1;
-        let positions = ps.map(|p| last as f64 * p.clamp(0.0, 1.0));
-        let mut ranks: Vec<usize> = positions
-            .iter()
-            .flat_map(|h| [h.floor() as usize, h.ceil() as usize])
-            .collect();
-        ranks.sort_unstable();
-        ranks.dedup();
-        select_ranks(keys, 0, &ranks);
-        let at = |rank: usize| f64::from_bits(total_order_key(keys[rank]) as u64);
-        positions.map(|h| {
-            let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-            at(lo) + (h - lo as f64) * (at(hi) - at(lo))
-        })
     }
 
     /// Number of values summarised.
