@@ -3,6 +3,9 @@
 //! IDs:
 //! - `engine/run/{cohorts}x{twins}/oral1cmt_q12h_14d_hourly/{threads}t`: a whole `twinsim run` of
 //!   `benches/scenarios/cohorts_1000x100.ron` (scenario load, worlds, merging, outputs), in-process;
+//! - `engine/run/{w1_oral1cmt,w2_mm2cmt}/10000/2t`: the standard workloads W1 and W2 whole
+//!   (`benches/scenarios/*.ron`: scenario load, worlds, merging, `timecourse.csv`), in-process on
+//!   2 threads; `benches/workloads.rs` times the same against the hand-written baselines;
 //! - `engine/world/{twins}/oral1cmt_q12h_14d_hourly`: one cohort world, built and run (two ticks:
 //!   the first and last record times; the 337 hourly records are taken on the way);
 //! - `engine/world/0/oral1cmt_q12h_14d_hourly`: the same schedule over an empty world: the ECS
@@ -120,6 +123,25 @@ fn benches(c: &mut Criterion) {
                 });
             },
         );
+    }
+    for workload in ["w1_oral1cmt", "w2_mm2cmt"] {
+        let scenario = Arc::new(
+            Scenario::load(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{workload}.ron")),
+                Overrides::default(),
+            )
+            .expect("the workload scenario is valid"),
+        );
+        group.bench_function(format!("run/{workload}/10000/2t"), |b| {
+            b.iter(|| {
+                let options = RunOptions {
+                    out_dir: out.clone(),
+                    threads: Some(2),
+                    progress: false,
+                };
+                black_box(run(scenario.clone(), &options).expect("run"))
+            });
+        });
     }
     for n in [100, 0] {
         let spec = world(&scenario, n);
