@@ -57,21 +57,55 @@ fn report(name: &str, t: Duration, baselines: &[(String, Duration)]) {
     );
 }
 
-/// Times one scenario end to end against its baselines, and prints the medians and ratios.
-fn workload(name: &str, scenario_file: &str, mut baselines: Vec<Baseline<'_>>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The project's root folder.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let scenario_path = root.join(scenario_file);
+        .unwrap_or_default()
+}
+
+/// `RUNS` times of the `twinsim run` process on one workload (2 threads), or none when the binary
+/// has not been built. Measured first, while this process is small: the standard library spawns
+/// by `fork` here, whose cost grows with the parent's memory (a 1 GiB parent adds about 9 ms to
+/// W2), and a user's shell is small.
+fn process_times(name: &str, scenario_file: &str) -> Vec<Duration> {
+    let binary = root().join("target/release/twinsim");
+    if !binary.is_file() {
+        return Vec::new();
+    }
+    let out = std::env::temp_dir().join(format!("twinsim-workload-{name}-process"));
+    (0..RUNS)
+        .map(|_| {
+            time(|| {
+                let status = std::process::Command::new(&binary)
+                    .arg("run")
+                    .arg(root().join(scenario_file))
+                    .args(["--threads", "2", "--out"])
+                    .arg(&out)
+                    .status()
+                    .expect("twinsim runs");
+                assert!(status.success());
+            })
+        })
+        .collect()
+}
+
+/// Times one scenario end to end against its baselines, and prints the medians and ratios (with
+/// the process times measured beforehand).
+fn workload(
+    name: &str,
+    scenario_file: &str,
+    mut baselines: Vec<Baseline<'_>>,
+    process: Vec<Duration>,
+) {
+    let scenario_path = root().join(scenario_file);
     let scenario =
         Arc::new(Scenario::load(&scenario_path, Overrides::default()).expect("workload scenario"));
     let out = std::env::temp_dir().join(format!("twinsim-workload-{name}"));
-    let binary: PathBuf = root.join("target/release/twinsim");
     let n = scenario.twins_per_arm;
     let mut baseline_times = vec![Vec::new(); baselines.len()];
     let mut in_process = [Vec::new(), Vec::new()];
-    let mut process = Vec::new();
     for _ in 0..RUNS {
         for ((_, f), times) in baselines.iter_mut().zip(&mut baseline_times) {
             times.push(time(f));
@@ -84,18 +118,6 @@ fn workload(name: &str, scenario_file: &str, mut baselines: Vec<Baseline<'_>>) {
             };
             in_process[i].push(time(|| {
                 run(scenario.clone(), &options).expect("workload runs");
-            }));
-        }
-        if binary.is_file() {
-            process.push(time(|| {
-                let status = std::process::Command::new(&binary)
-                    .arg("run")
-                    .arg(&scenario_path)
-                    .args(["--threads", "2", "--out"])
-                    .arg(&out)
-                    .status()
-                    .expect("twinsim runs");
-                assert!(status.success());
             }));
         }
     }
@@ -131,15 +153,21 @@ fn workload(name: &str, scenario_file: &str, mut baselines: Vec<Baseline<'_>>) {
 
 fn main() {
     println!("medians of {RUNS} runs; the baselines do the same work with nothing in between");
+    let (w1, w2) = (
+        "benches/scenarios/w1_oral1cmt.ron",
+        "benches/scenarios/w2_mm2cmt.ron",
+    );
+    let (w1_process, w2_process) = (process_times("w1", w1), process_times("w2", w2));
     workload(
         "w1",
-        "benches/scenarios/w1_oral1cmt.ron",
+        w1,
         vec![(
             "baseline/10000",
             Box::new(|| {
                 std::hint::black_box(twinsim_benches::w1::run(10_000, 1));
             }),
         )],
+        w1_process,
     );
     use twinsim_benches::w2;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -148,7 +176,7 @@ fn main() {
         .expect("a 2-thread pool");
     workload(
         "w2",
-        "benches/scenarios/w2_mm2cmt.ron",
+        w2,
         vec![
             (
                 "baseline_dopri5_per_twin/10000",
@@ -175,5 +203,6 @@ fn main() {
                 }),
             ),
         ],
+        w2_process,
     );
 }
