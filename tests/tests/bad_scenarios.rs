@@ -270,3 +270,48 @@ fn run_refuses_a_bad_scenario_and_writes_nothing() {
         "a failed validation must not create outputs"
     );
 }
+
+/// A model that is valid for the typical patient but not for some twins (here CL falls linearly
+/// with age and is negative past 70 years, and the test population is 20 to 80): the run stops
+/// at the first such twin with an error that names the replicate, arm, twin, what was being done
+/// and the parameter, and writes no outputs.
+#[test]
+fn a_twin_with_invalid_parameters_stops_the_run_and_is_named() {
+    let dir = workspace();
+    let model = std::fs::read_to_string(dir.path().join("iv_model.ron")).expect("model");
+    let old_effects = r#"effects: [Power(covariate: "WT", reference: 70.0, exponent: 0.75)]"#;
+    assert!(model.contains(old_effects), "the test model changed");
+    std::fs::write(
+        dir.path().join("iv_model.ron"),
+        model.replace(
+            old_effects,
+            r#"effects: [Linear(covariate: "AGE", reference: 20.0, slope: -0.02)]"#,
+        ),
+    )
+    .expect("write model");
+    let path = dir.path().join("scenario.ron");
+    std::fs::write(&path, BASE).expect("write");
+    let out_dir = dir.path().join("out");
+    let out = twinsim()
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .expect("twinsim runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "replicate 0",
+        "arm `fixed`",
+        "twin ",
+        "building the model",
+        "CL",
+    ] {
+        assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    }
+    assert!(
+        !out_dir.join("timecourse.csv").exists() && !out_dir.join("summary.json").exists(),
+        "a failed run must not leave finished outputs"
+    );
+}

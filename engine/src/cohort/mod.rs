@@ -102,6 +102,35 @@ type TwinBundle = (
     (Observed, Recorded, Streams, Outcomes, lanes::InBatch),
 );
 
+/// The twins' bundles in index order, until one fails (its error is kept in `error`). Its size
+/// hint is the number of twins, so that a batch spawn sizes the world's table once.
+struct UntilError<'e, F> {
+    twins: std::ops::Range<u32>,
+    make: F,
+    error: &'e mut Option<Error>,
+}
+
+impl<F: FnMut(u32) -> Result<TwinBundle, Error>> Iterator for UntilError<'_, F> {
+    type Item = TwinBundle;
+
+    fn next(&mut self) -> Option<TwinBundle> {
+        if self.error.is_some() {
+            return None;
+        }
+        match (self.make)(self.twins.next()?) {
+            Ok(bundle) => Some(bundle),
+            Err(e) => {
+                *self.error = Some(e);
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.twins.len(), Some(self.twins.len()))
+    }
+}
+
 /// Samples twin `index` and builds its components.
 fn new_twin(
     spec: &WorldSpec,
@@ -280,11 +309,17 @@ pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
     });
     world.insert_resource(Failure::default());
     world.insert_resource(Clock::default());
-    // Spawned in one batch: the world's table is sized once, not grown twin by twin.
-    let bundles = (spec.first_twin..spec.first_twin + spec.n_twins)
-        .map(|index| new_twin(spec, &theta, index))
-        .collect::<Result<Vec<_>, _>>()?;
-    world.spawn_batch(bundles);
+    // Spawned in one batch, each twin built straight into the world's table (sized once for
+    // all of them); the first twin that cannot be built ends the batch and the run.
+    let mut failed = None;
+    world.spawn_batch(UntilError {
+        twins: spec.first_twin..spec.first_twin + spec.n_twins,
+        make: |index| new_twin(spec, &theta, index),
+        error: &mut failed,
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
     let batches = if scenario.lanes {
         lanes::Batches::build(&mut world, &scenario.solver.unwrap_or_default())
     } else {
