@@ -4,19 +4,23 @@
 //! A scalar Dormand–Prince step is one chain of dependent operations, so it costs about the same
 //! wall time for one twin as for sixteen side by side; stepping twins in lanes divides the
 //! integration time by nearly the lane count. The twin's [`Subject`](pk_models::Subject) stays
-//! the record of its state: at each tick the batch gathers the members' states and infusion
-//! rates, integrates from the previous tick to this one, and hands each state back
-//! ([`pk_models::Subject::accept_advance`]), which then applies the events due at this tick.
+//! the record of its doses and state: the batch gathers the members' states and infusion rates,
+//! integrates, and hands each state back ([`pk_models::Subject::accept_advance`]), which then
+//! applies the events due at that time.
 //!
 //! - **Who**: twins whose model is PK only and nonlinear (Michaelis–Menten), with up to
 //!   [`MAX_SLOTS`] state slots, on Dopri5 settings (rtol ≥ 1e-9); grouped by slot count and central
 //!   slot, sorted by [`BatchModel::stiffness`] (then index) so that lane mates need similar steps.
-//! - **When**: a member whose next event (a dose, a lag, the end of an infusion) falls inside the
-//!   tick is advanced alone that tick, by its own solver; its lane sits empty.
-//! - **Accuracy**: every lane meets the tolerance (the step's error is the largest lane's), so a
-//!   twin is at least as accurate as alone; its numbers depend on its lane mates, which are fixed
-//!   by the world's membership, so results are the same on any thread count.
-//! - **Step size**: the controller's proposal carries over from one tick to the next unless a
+//! - **Rounds**: within a tick, a batch integrates from its members' time to the earliest of their
+//!   next events (a dose, the end of an infusion) or to the tick, then the members apply their
+//!   events and the next round starts; the record times on the way come from the dense output
+//!   (at a round's end, from the state before its events: records at dose times are troughs).
+//! - **Alone**: a member that has not started, is out of step with its lanes, or whose batch
+//!   failed (e.g. too many steps) is advanced by its own solver, so that an error names its twin.
+//! - **Accuracy**: every lane meets the tolerance (the step's error is the largest lane's); a
+//!   twin's numbers depend on its lane mates, which are fixed by the world's membership, so
+//!   results are the same on any thread count.
+//! - **Step size**: the controller's proposal carries over from one round to the next unless a
 //!   member's state or inputs changed in between (a dose), when the first step is chosen afresh.
 
 use bevy_ecs::prelude::*;
