@@ -1,7 +1,7 @@
 //! The engine's lock-step lanes (`engine::cohort::lanes`) against one solve per twin.
 //!
-//! `tests/scenarios/mm_lanes.ron` (a nonlinear oral/IV model, three arms: oral doses, infusions
-//! with a loading dose, titration at visits) runs three ways: as written (lanes, Dopri5 at
+//! `tests/scenarios/mm_lanes.ron` (a nonlinear oral/IV model, four arms: oral doses, infusions
+//! with a loading dose, titration of the amount at visits, doses held at visits) runs three ways: as written (lanes, Dopri5 at
 //! rtol 1e-6, atol 1e-9 mg), with `lanes: false` (one `ode_solvers` Dopri5 per twin at the same
 //! tolerances), and at rtol 1e-12, atol 1e-14 mg (Dop853, one twin at a time: the reference).
 //! Each twin's recorded concentrations (trajectories.csv) must match the reference to the
@@ -64,21 +64,21 @@ fn trajectories(out: &Path) -> BTreeMap<(String, u32, String), f64> {
         .collect()
 }
 
-/// `(arm, twin) → total dose (mg)` from twins.csv.
-fn total_doses(out: &Path) -> BTreeMap<(String, u32), f64> {
+/// `(arm, twin) → column` from twins.csv.
+fn twins_column(out: &Path, name: &str) -> BTreeMap<(String, u32), f64> {
     let mut reader = csv::Reader::from_path(out.join("twins.csv")).expect("twins.csv");
     let headers = reader.headers().expect("header").clone();
     let column = headers
         .iter()
-        .position(|h| h == "total dose [mg]")
-        .expect("total dose column");
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     reader
         .records()
         .map(|r| {
             let r = r.expect("row");
             (
                 (r[1].to_owned(), r[2].parse().expect("twin index")),
-                r[column].parse().expect("total dose"),
+                r[column].parse().expect("a number"),
             )
         })
         .collect()
@@ -124,8 +124,8 @@ fn lanes_match_a_tight_reference_within_the_tolerance() {
         trajectories(&out("alone")),
         trajectories(&out("reference")),
     );
-    // 3 arms × 40 twins × 241 half-hours.
-    assert_eq!(c_ref.len(), 3 * 40 * 241);
+    // 4 arms × 40 twins × 241 half-hours.
+    assert_eq!(c_ref.len(), 4 * 40 * 241);
     let (e_lanes, e_alone) = (max_error(&c_lanes, &c_ref), max_error(&c_alone, &c_ref));
     println!("largest relative error: lanes {e_lanes:.2e}, one solve per twin {e_alone:.2e}");
     // Every lane meets rtol 1e-6 per step; over 120 h the global error stays within 5·rtol
@@ -137,7 +137,7 @@ fn lanes_match_a_tight_reference_within_the_tolerance() {
     // The lanes did run: their numbers are not those of one solve per twin.
     assert_ne!(c_lanes, c_alone, "the lanes were not used");
     // The infusion arm and the oral arms both rise above zero: the doses went in.
-    for arm in ["oral q12h", "infusion q24h", "titrated q12h"] {
+    for arm in ["oral q12h", "infusion q24h", "titrated q12h", "held q12h"] {
         let peak = c_lanes
             .iter()
             .filter(|((a, _, _), _)| a == arm)
@@ -146,7 +146,17 @@ fn lanes_match_a_tight_reference_within_the_tolerance() {
         assert!(peak > 1.0, "{arm}: peak {peak}");
     }
     // Titration at the visits chose the same doses for every twin.
-    assert_eq!(total_doses(&out("lanes")), total_doses(&out("reference")));
+    assert_eq!(
+        twins_column(&out("lanes"), "total dose [mg]"),
+        twins_column(&out("reference"), "total dose [mg]")
+    );
+    // Some twins of the held arm skipped a dose and some did not: lane mates' doses differed.
+    let given: Vec<f64> = twins_column(&out("lanes"), "doses")
+        .into_iter()
+        .filter(|((arm, _), _)| arm == "held q12h")
+        .map(|(_, n)| n)
+        .collect();
+    assert!(given.iter().any(|&n| n < 10.0) && given.contains(&10.0));
 }
 
 #[test]
