@@ -95,8 +95,11 @@ struct Batch<const N: usize> {
     round_in_lane: [bool; LANES],
     /// The last round: where it ended (h).
     round_target: f64,
-    /// The last round: the lanes' states at the record times it took.
-    emitted: Vec<Lanes<N, LANES>>,
+    /// The outputs, read from the lanes as from one twin (`OutputRead::of`, the same bits).
+    reads: Vec<LaneRead>,
+    /// The last round: the lanes' outputs at the record times it took, record by record, output
+    /// by output.
+    emitted: Vec<[f64; LANES]>,
     /// The last round failed, so its members advance alone.
     failed: bool,
 }
@@ -126,11 +129,34 @@ macro_rules! each_size {
     };
 }
 
-/// A twin to batch: its entity, index, parameters.
+/// A twin to batch: its entity, index, parameters and output reads.
 struct Candidate<const N: usize> {
     entity: Entity,
     index: u32,
     params: CompartmentParams<N>,
+    reads: Vec<OutputRead>,
+}
+
+impl<const N: usize> Candidate<N> {
+    /// Twins of one structure share a batch: the same central slot, outputs read from the same
+    /// slots.
+    fn same_structure(&self, other: &Self) -> bool {
+        self.params.central == other.params.central
+            && self.reads.len() == other.reads.len()
+            && self
+                .reads
+                .iter()
+                .zip(&other.reads)
+                .all(|(a, b)| a.slot == b.slot)
+    }
+}
+
+/// One output of a batch's lanes: `scale · state[slot] / divisor`, lane by lane.
+#[derive(Debug, Clone, Copy)]
+struct LaneRead {
+    slot: usize,
+    scale: [f64; LANES],
+    divisor: [f64; LANES],
 }
 
 impl Batches {
@@ -180,10 +206,12 @@ impl Batches {
                 if model.saturable().is_none_or(|mm| mm.vmax <= 0.0) {
                     return None; // linear: solved exactly
                 }
+                let reads = body.reads.clone()?;
                 CompartmentParams::<N>::from_model(model).map(|params| Candidate {
                     entity,
                     index: twin.index,
                     params,
+                    reads,
                 })
             })
             .collect();
@@ -192,18 +220,37 @@ impl Batches {
             a.params
                 .central
                 .cmp(&b.params.central)
+                .then_with(|| {
+                    let slots =
+                        |c: &Candidate<N>| c.reads.iter().map(|r| r.slot).collect::<Vec<_>>();
+                    slots(a).cmp(&slots(b))
+                })
                 .then(
                     CompartmentLanes::<N, LANES>::stiffness(&a.params)
                         .total_cmp(&CompartmentLanes::<N, LANES>::stiffness(&b.params)),
                 )
                 .then(a.index.cmp(&b.index))
         });
-        for structure in candidates.chunk_by(|a, b| a.params.central == b.params.central) {
+        for structure in candidates.chunk_by(Candidate::same_structure) {
             for group in structure.chunks(LANES) {
                 let batch = self.batches.len() as u32;
                 let mut model = CompartmentLanes::<N, LANES>::splat(&group[0].params);
+                // Empty lanes read 0/1: no NaN in them.
+                let mut reads: Vec<LaneRead> = group[0]
+                    .reads
+                    .iter()
+                    .map(|r| LaneRead {
+                        slot: r.slot,
+                        scale: [0.0; LANES],
+                        divisor: [1.0; LANES],
+                    })
+                    .collect();
                 for (lane, c) in group.iter().enumerate() {
                     model.set_lane(lane, &c.params);
+                    for (read, r) in reads.iter_mut().zip(&c.reads) {
+                        read.scale[lane] = r.scale;
+                        read.divisor[lane] = r.divisor;
+                    }
                     if let Some(mut place) = world.get_mut::<InBatch>(c.entity) {
                         *place = InBatch {
                             batch,
@@ -225,6 +272,7 @@ impl Batches {
                     next_record: 0,
                     round_in_lane: [false; LANES],
                     round_target: 0.0,
+                    reads,
                     emitted: Vec::new(),
                     failed: false,
                 }));
@@ -333,6 +381,15 @@ impl<'a> Outputs<'a> {
     }
 }
 
+/// Appends the outputs of every lane of `state` (one `[f64; LANES]` per output).
+fn emit<const N: usize>(reads: &[LaneRead], state: &Lanes<N, LANES>, out: &mut Vec<[f64; LANES]>) {
+    for r in reads {
+        let y = &state[r.slot];
+        // scale · A / divisor, as `OutputRead::of` computes it for one twin.
+        out.push(std::array::from_fn(|l| r.scale[l] * (y[l] / r.divisor[l])));
+    }
+}
+
 /// A twin's subject, as the engine holds it.
 type TwinSubject = pk_models::Subject<pk_models::Propagator<BuiltModel>>;
 
@@ -420,14 +477,14 @@ impl<const N: usize> Batch<N> {
         let first = self.next_record + records[self.next_record..].partition_point(|&r| r <= from);
         let inside = records[first..].partition_point(|&r| r < target);
         self.emitted.clear();
-        let emitted = &mut self.emitted;
+        let (emitted, reads) = (&mut self.emitted, &self.reads);
         let result = BatchDopri5::new(*settings).advance_from_step(
             &self.model,
             from,
             target,
             &mut self.next,
             &records[first..first + inside],
-            |_, y| emitted.push(*y),
+            |_, y| emit(reads, y, emitted),
             first_step,
         );
         let mut end = first + inside;
@@ -436,7 +493,7 @@ impl<const N: usize> Batch<N> {
                 self.step = Some(step);
                 self.failed = false;
                 if records.get(end) == Some(&target) {
-                    self.emitted.push(self.next);
+                    emit(&self.reads, &self.next, &mut self.emitted);
                     end += 1;
                 }
             }
@@ -465,7 +522,7 @@ impl<const N: usize> Batch<N> {
         subject: &mut TwinSubject,
         now: f64,
         records: &[f64],
-        mut out: Outputs<'_>,
+        out: Outputs<'_>,
     ) -> Result<(), pk_models::Error> {
         if !self.round_in_lane[lane] {
             return Ok(());
@@ -473,13 +530,9 @@ impl<const N: usize> Batch<N> {
         if self.failed {
             return advance_alone(subject, now, records, out);
         }
+        out.recorded
+            .extend(self.emitted.iter().map(|values| values[lane]));
         let mut one = [0.0; N];
-        for emitted in &self.emitted {
-            for (x, slot) in one.iter_mut().zip(emitted) {
-                *x = slot[lane];
-            }
-            out.take(&one);
-        }
         for (x, slot) in one.iter_mut().zip(&self.state) {
             *x = slot[lane];
         }
