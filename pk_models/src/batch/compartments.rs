@@ -30,13 +30,16 @@ impl<const N: usize> CompartmentParams<N> {
         if model.n_states() != N {
             return None;
         }
-        let part = model.linear_part();
-        let k = part.matrix();
+        // Column j of K is the linear right-hand side at the unit state e_j, with no input.
         let mut linear = [[0.0; N]; N];
-        for (i, row) in linear.iter_mut().enumerate() {
-            for (j, x) in row.iter_mut().enumerate() {
-                *x = k[(i, j)];
+        let (mut unit, mut column) = ([0.0; N], [0.0; N]);
+        for j in 0..N {
+            unit[j] = 1.0;
+            model.linear_rhs(0.0, &unit, &[0.0; N], &mut column);
+            for (row, &k_ij) in linear.iter_mut().zip(&column) {
+                row[j] = k_ij;
             }
+            unit[j] = 0.0;
         }
         let central = model.layout().central;
         let volume = model.volume(central)?;

@@ -349,8 +349,10 @@ impl CompartmentModel {
         LinearSystem::new(a)
     }
 
-    /// The right-hand side without the saturable elimination.
-    fn linear_rhs(&self, _time: f64, state: &[f64], rates: &[f64], d_state: &mut [f64]) {
+    /// The right-hand side without the saturable elimination, `d_state = A·state + rates`
+    /// (amount/h per slot): column `j` of [`CompartmentModel::linear_part`] is this at the unit
+    /// state `e_j` with no input.
+    pub fn linear_rhs(&self, _time: f64, state: &[f64], rates: &[f64], d_state: &mut [f64]) {
         let l = self.layout;
         let k = self.rates;
         d_state.copy_from_slice(rates);

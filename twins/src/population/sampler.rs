@@ -60,12 +60,17 @@ impl PopulationModel {
     /// Draws the patient with `key`.
     pub fn sample_patient(&self, key: TwinKey) -> Result<Patient> {
         let covariates = self.sample_covariates(&mut key.stream(Purpose::Covariates))?;
-        let mut rng = key.stream(Purpose::Genotype);
-        let genotypes = self
-            .genes
-            .iter()
-            .map(|gene| Diplotype::sample(gene, covariates.ancestry, &mut rng))
-            .collect::<Result<Vec<_>>>()?;
+        // The genotype stream is started only when there are genes to draw (a stream depends on
+        // the key and its purpose only, so this changes no number).
+        let genotypes = if self.genes.is_empty() {
+            Vec::new()
+        } else {
+            let mut rng = key.stream(Purpose::Genotype);
+            self.genes
+                .iter()
+                .map(|gene| Diplotype::sample(gene, covariates.ancestry, &mut rng))
+                .collect::<Result<Vec<_>>>()?
+        };
         let etas = match &self.random_effects {
             Some(r) => r.sample(&mut key.stream(Purpose::Eta)),
             None => Vec::new(),
