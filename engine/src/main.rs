@@ -2,10 +2,11 @@
 
 use clap::Parser;
 
-/// mimalloc: glibc's allocator hands a finished world's memory back to the kernel and faults it in
-/// again for the next (a fifth of workload W2's time was page faults); mimalloc keeps it for
-/// reuse, and is faster on the engine's many small allocations (W1 and W2 about 10% faster as
-/// whole processes, BENCHMARKS.md).
+/// mimalloc, without transparent huge pages: it keeps a finished world's memory for the next one
+/// where glibc's allocator returns it to the kernel and faults it in again, and is faster on the
+/// engine's many small allocations (W1 and W2 about 5% faster as whole processes). Huge pages
+/// would make the median a little lower again, but the kernel's compaction on their first touch
+/// stalled one run in ten by up to 2x on this machine (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -221,9 +221,8 @@ impl Batches {
                 .central
                 .cmp(&b.params.central)
                 .then_with(|| {
-                    let slots =
-                        |c: &Candidate<N>| c.reads.iter().map(|r| r.slot).collect::<Vec<_>>();
-                    slots(a).cmp(&slots(b))
+                    let (sa, sb) = (a.reads.iter(), b.reads.iter());
+                    sa.map(|r| r.slot).cmp(sb.map(|r| r.slot))
                 })
                 .then(
                     CompartmentLanes::<N, LANES>::stiffness(&a.params)
