@@ -1,7 +1,10 @@
 //! The standard workloads end to end, against their hand-written baselines, in the same run.
 //!
-//! Not criterion: each side runs `RUNS` times, alternating, and the medians and their ratio are
-//! printed. IDs:
+//! Not criterion: each side runs `RUNS` times, alternating with the baselines, and the medians and
+//! their ratios are printed. Two phases: first the `twinsim run` processes, each round next to
+//! the baselines (while this bench is small: the child of a large parent runs slower here, by
+//! 30 ms on W2 after the in-process runs), then the in-process runs, again next to the baselines.
+//! Each twinsim line is divided by the baselines of its own phase. IDs:
 //! - `workload/w1/baseline/10000`: `twinsim_benches::w1::run` (hand-written exact 2×2 loop);
 //! - `workload/w1/twinsim_process/10000/2t`: `twinsim run benches/scenarios/w1_oral1cmt.ron
 //!   --threads 2` as a separate process (the whole process: start-up, scenario, outputs), when
@@ -16,8 +19,6 @@
 //!   then the same exact quantiles in parallel over hours;
 //! - `workload/w2/twinsim_in_process/10000/{1,2}t` and `workload/w2/twinsim_process/10000/2t`:
 //!   `benches/scenarios/w2_mm2cmt.ron` (the engine's lane batches at the same tolerances).
-//!
-//! Each twinsim line prints its ratio to every baseline of its workload.
 //!
 //! Run: `cargo build --release && cargo bench -p twinsim-benches --bench workloads`.
 
@@ -65,144 +66,194 @@ fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// `RUNS` times of the `twinsim run` process on one workload (2 threads), or none when the binary
-/// has not been built. Measured first, while this process is small: the standard library spawns
-/// by `fork` here, whose cost grows with the parent's memory (a 1 GiB parent adds about 9 ms to
-/// W2), and a user's shell is small.
-fn process_times(name: &str, scenario_file: &str) -> Vec<Duration> {
-    let binary = root().join("target/release/twinsim");
-    if !binary.is_file() {
-        return Vec::new();
-    }
-    let out = std::env::temp_dir().join(format!("twinsim-workload-{name}-process"));
-    (0..RUNS)
-        .map(|_| {
-            time(|| {
-                let status = std::process::Command::new(&binary)
-                    .arg("run")
-                    .arg(root().join(scenario_file))
-                    .args(["--threads", "2", "--out"])
-                    .arg(&out)
-                    .status()
-                    .expect("twinsim runs");
-                assert!(status.success());
-            })
-        })
-        .collect()
+/// One workload: its name, scenario, baselines, and the times measured.
+struct Workload<'a> {
+    name: &'static str,
+    scenario_file: &'static str,
+    baselines: Vec<Baseline<'a>>,
+    /// Per phase (processes, in process), per baseline, the times.
+    baseline_times: [Vec<Vec<Duration>>; 2],
+    process: Vec<Duration>,
+    in_process: [Vec<Duration>; 2],
 }
 
-/// Times one scenario end to end against its baselines, and prints the medians and ratios (with
-/// the process times measured beforehand).
-fn workload(
-    name: &str,
-    scenario_file: &str,
-    mut baselines: Vec<Baseline<'_>>,
-    process: Vec<Duration>,
-) {
-    let scenario_path = root().join(scenario_file);
-    let scenario =
-        Arc::new(Scenario::load(&scenario_path, Overrides::default()).expect("workload scenario"));
-    let out = std::env::temp_dir().join(format!("twinsim-workload-{name}"));
-    let n = scenario.twins_per_arm;
-    let mut baseline_times = vec![Vec::new(); baselines.len()];
-    let mut in_process = [Vec::new(), Vec::new()];
-    for _ in 0..RUNS {
-        for ((_, f), times) in baselines.iter_mut().zip(&mut baseline_times) {
+impl<'a> Workload<'a> {
+    fn new(name: &'static str, scenario_file: &'static str, baselines: Vec<Baseline<'a>>) -> Self {
+        let n = baselines.len();
+        Self {
+            name,
+            scenario_file,
+            baselines,
+            baseline_times: [vec![Vec::new(); n], vec![Vec::new(); n]],
+            process: Vec::new(),
+            in_process: [Vec::new(), Vec::new()],
+        }
+    }
+
+    fn time_baselines(&mut self, phase: usize) {
+        for ((_, f), times) in self
+            .baselines
+            .iter_mut()
+            .zip(&mut self.baseline_times[phase])
+        {
             times.push(time(f));
         }
+    }
+
+    /// One `twinsim run` process on 2 threads, when the binary has been built.
+    fn time_process(&mut self) {
+        let binary = root().join("target/release/twinsim");
+        if !binary.is_file() {
+            return;
+        }
+        let out = std::env::temp_dir().join(format!("twinsim-workload-{}-process", self.name));
+        let scenario = root().join(self.scenario_file);
+        self.process.push(time(|| {
+            let status = std::process::Command::new(&binary)
+                .arg("run")
+                .arg(&scenario)
+                .args(["--threads", "2", "--out"])
+                .arg(&out)
+                .status()
+                .expect("twinsim runs");
+            assert!(status.success());
+        }));
+    }
+
+    /// One in-process run on 1 and one on 2 threads.
+    fn time_in_process(&mut self, scenario: &Arc<Scenario>) {
+        let out = std::env::temp_dir().join(format!("twinsim-workload-{}", self.name));
         for (i, threads) in [1, 2].into_iter().enumerate() {
             let options = RunOptions {
                 out_dir: out.clone(),
                 threads: Some(threads),
                 progress: false,
             };
-            in_process[i].push(time(|| {
+            self.in_process[i].push(time(|| {
                 run(scenario.clone(), &options).expect("workload runs");
             }));
         }
     }
-    let base: Vec<(String, Duration)> = baselines
-        .iter()
-        .zip(baseline_times)
-        .map(|((id, _), times)| (id.to_string(), median(times)))
-        .collect();
-    for (id, t) in &base {
-        println!(
-            "{:<48} {:>10.2} ms",
-            format!("workload/{name}/{id}"),
-            t.as_secs_f64() * 1e3
+
+    fn report(self, n: u32) {
+        let name = self.name;
+        let medians = |phase: &[Vec<Duration>]| -> Vec<(String, Duration)> {
+            self.baselines
+                .iter()
+                .zip(phase)
+                .map(|((id, _), times)| (id.to_string(), median(times.clone())))
+                .collect()
+        };
+        let (with_process, with_in_process) = (
+            medians(&self.baseline_times[0]),
+            medians(&self.baseline_times[1]),
         );
-    }
-    for (i, threads) in [1, 2].into_iter().enumerate() {
-        report(
-            &format!("workload/{name}/twinsim_in_process/{n}/{threads}t"),
-            median(in_process[i].clone()),
-            &base,
-        );
-    }
-    if process.is_empty() {
-        println!("workload/{name}/twinsim_process: skipped (build target/release/twinsim first)");
-    } else {
-        report(
-            &format!("workload/{name}/twinsim_process/{n}/2t"),
-            median(process),
-            &base,
-        );
+        for (phase, base) in [
+            ("processes", &with_process),
+            ("in-process runs", &with_in_process),
+        ] {
+            for (id, t) in base {
+                println!(
+                    "{:<48} {:>10.2} ms   (next to the {phase})",
+                    format!("workload/{name}/{id}"),
+                    t.as_secs_f64() * 1e3
+                );
+            }
+        }
+        if self.process.is_empty() {
+            println!(
+                "workload/{name}/twinsim_process: skipped (build target/release/twinsim first)"
+            );
+        } else {
+            report(
+                &format!("workload/{name}/twinsim_process/{n}/2t"),
+                median(self.process),
+                &with_process,
+            );
+        }
+        for (i, threads) in [1, 2].into_iter().enumerate() {
+            report(
+                &format!("workload/{name}/twinsim_in_process/{n}/{threads}t"),
+                median(self.in_process[i].clone()),
+                &with_in_process,
+            );
+        }
     }
 }
 
 fn main() {
     println!("medians of {RUNS} runs; the baselines do the same work with nothing in between");
-    let (w1, w2) = (
-        "benches/scenarios/w1_oral1cmt.ron",
-        "benches/scenarios/w2_mm2cmt.ron",
-    );
-    let (w1_process, w2_process) = (process_times("w1", w1), process_times("w2", w2));
-    workload(
-        "w1",
-        w1,
-        vec![(
-            "baseline/10000",
-            Box::new(|| {
-                std::hint::black_box(twinsim_benches::w1::run(10_000, 1));
-            }),
-        )],
-        w1_process,
-    );
     use twinsim_benches::w2;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
         .expect("a 2-thread pool");
-    workload(
-        "w2",
-        w2,
-        vec![
-            (
-                "baseline_dopri5_per_twin/10000",
+    let mut workloads = [
+        Workload::new(
+            "w1",
+            "benches/scenarios/w1_oral1cmt.ron",
+            vec![(
+                "baseline/10000",
                 Box::new(|| {
-                    let twins = w2::sample_twins(w2::SEED, w2::N_TWINS);
-                    let mut c1 = vec![0.0; w2::N_HOURS * w2::N_TWINS];
-                    w2::baseline_dopri5(&twins, &mut c1).expect("baseline integrates");
-                    std::hint::black_box(w2::Summary::of(&[&c1], None));
+                    std::hint::black_box(twinsim_benches::w1::run(10_000, 1));
                 }),
-            ),
-            (
-                "baseline_lanes16/10000/2t",
-                Box::new(|| {
-                    let params = w2::sample_twins(w2::SEED, w2::N_TWINS);
-                    let doses = w2::doses();
-                    let twins: Vec<pk_models::batch::Twin<'_, _>> = params
-                        .iter()
-                        .map(|&p| pk_models::batch::Twin::new(p, &doses))
-                        .collect();
-                    let batched = w2::batched::<16>(&twins, &w2::settings(), Some(&pool))
-                        .expect("batch integrates");
-                    let parts: Vec<&[f64]> = batched.parts.iter().map(Vec::as_slice).collect();
-                    std::hint::black_box(w2::Summary::of(&parts, Some(&pool)));
-                }),
-            ),
-        ],
-        w2_process,
-    );
+            )],
+        ),
+        Workload::new(
+            "w2",
+            "benches/scenarios/w2_mm2cmt.ron",
+            vec![
+                (
+                    "baseline_dopri5_per_twin/10000",
+                    Box::new(|| {
+                        let twins = w2::sample_twins(w2::SEED, w2::N_TWINS);
+                        let mut c1 = vec![0.0; w2::N_HOURS * w2::N_TWINS];
+                        w2::baseline_dopri5(&twins, &mut c1).expect("baseline integrates");
+                        std::hint::black_box(w2::Summary::of(&[&c1], None));
+                    }),
+                ),
+                (
+                    "baseline_lanes16/10000/2t",
+                    Box::new(|| {
+                        let params = w2::sample_twins(w2::SEED, w2::N_TWINS);
+                        let doses = w2::doses();
+                        let twins: Vec<pk_models::batch::Twin<'_, _>> = params
+                            .iter()
+                            .map(|&p| pk_models::batch::Twin::new(p, &doses))
+                            .collect();
+                        let batched = w2::batched::<16>(&twins, &w2::settings(), Some(&pool))
+                            .expect("batch integrates");
+                        let parts: Vec<&[f64]> = batched.parts.iter().map(Vec::as_slice).collect();
+                        std::hint::black_box(w2::Summary::of(&parts, Some(&pool)));
+                    }),
+                ),
+            ],
+        ),
+    ];
+    // Phase 1: processes next to the baselines.
+    for _ in 0..RUNS {
+        for w in &mut workloads {
+            w.time_process();
+            w.time_baselines(0);
+        }
+    }
+    // Phase 2: in process, next to the baselines.
+    let scenarios: Vec<Arc<Scenario>> = workloads
+        .iter()
+        .map(|w| {
+            Arc::new(
+                Scenario::load(root().join(w.scenario_file), Overrides::default())
+                    .expect("workload scenario"),
+            )
+        })
+        .collect();
+    for _ in 0..RUNS {
+        for (w, scenario) in workloads.iter_mut().zip(&scenarios) {
+            w.time_baselines(1);
+            w.time_in_process(scenario);
+        }
+    }
+    for (w, scenario) in workloads.into_iter().zip(&scenarios) {
+        w.report(scenario.twins_per_arm);
+    }
 }
