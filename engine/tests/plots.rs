@@ -648,3 +648,20 @@ fn run_with_plots_draws_the_scenario_target_level() -> Result {
     }
     Ok(())
 }
+
+/// INR is dimensionless (unit "1" in the warfarin model file): its target range is labelled
+/// "target 2–3 (…)", not "target 2–3 1 (…)".
+#[test]
+fn a_dimensionless_target_is_labelled_without_a_unit() -> Result {
+    let scenario = engine::scenario::Scenario::load(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/warfarin_pgx.ron"),
+        engine::scenario::Overrides::default(),
+    )?;
+    let targets = engine::plot::results::targets_of(&scenario);
+    let inr = targets
+        .iter()
+        .find(|t| t.output == "INR")
+        .ok_or("the warfarin scenario has an INR target")?;
+    assert!(inr.label.starts_with("target 2–3 ("), "{}", inr.label);
+    Ok(())
+}

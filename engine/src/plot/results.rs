@@ -87,11 +87,12 @@ pub fn targets_of(scenario: &Scenario) -> Vec<TargetRange> {
         }
     };
     let output_name = |i: usize| scenario.output_names.get(i).cloned().unwrap_or_default();
+    // A dimensionless output (unit "1", as INR) gets no unit after its numbers.
     let unit = |i: usize| {
         scenario
             .output_units
             .get(i)
-            .filter(|u| !u.is_empty())
+            .filter(|u| !u.is_empty() && u.as_str() != "1")
             .map_or_else(String::new, |u| format!(" {u}"))
     };
     for outcome in scenario.outcomes.iter().filter(|o| !o.adverse) {
