@@ -274,7 +274,7 @@ fn run_refuses_a_bad_scenario_and_writes_nothing() {
 /// A model that is valid for the typical patient but not for some twins (here CL falls linearly
 /// with age and is negative past 70 years, and the test population is 20 to 80): the run stops
 /// at the first such twin with an error that names the replicate, arm, twin, what was being done
-/// and the parameter, and writes no outputs.
+/// and the parameter, and leaves no outputs, finished or partial.
 #[test]
 fn a_twin_with_invalid_parameters_stops_the_run_and_is_named() {
     let dir = workspace();
@@ -314,4 +314,12 @@ fn a_twin_with_invalid_parameters_stops_the_run_and_is_named() {
         !out_dir.join("timecourse.csv").exists() && !out_dir.join("summary.json").exists(),
         "a failed run must not leave finished outputs"
     );
+    // Nor a partial twins.csv (patient data): the run stopped with an error, not a kill.
+    for entry in std::fs::read_dir(&out_dir).into_iter().flatten() {
+        let name = entry.expect("entry").file_name();
+        assert!(
+            !name.to_string_lossy().ends_with(".partial"),
+            "{name:?} left behind"
+        );
+    }
 }

@@ -11,11 +11,22 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 
 /// A file being written: `NAME.partial` until [`PartialFile::finish`] renames it to `NAME`.
+/// Dropped unfinished (a run that stopped with an error), it removes `NAME.partial`: a failed run
+/// leaves no patient data behind. Only a killed process leaves one.
 #[derive(Debug)]
 pub struct PartialFile {
     target: PathBuf,
     partial: PathBuf,
     writer: BufWriter<File>,
+    finished: bool,
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
 }
 
 fn output_error(path: &Path, source: impl std::error::Error + Send + Sync + 'static) -> Error {
@@ -47,6 +58,7 @@ impl PartialFile {
             target: target.to_owned(),
             partial,
             writer: BufWriter::with_capacity(1 << 16, file),
+            finished: false,
         })
     }
 
@@ -74,13 +86,13 @@ impl PartialFile {
         self.writer
             .flush()
             .map_err(|e| output_error(&self.partial, e))?;
-        let file = self
-            .writer
-            .into_inner()
-            .map_err(|e| output_error(&self.partial, e.into_error()))?;
-        file.sync_all()
+        self.writer
+            .get_ref()
+            .sync_all()
             .map_err(|e| output_error(&self.partial, e))?;
-        std::fs::rename(&self.partial, &self.target).map_err(|e| output_error(&self.target, e))
+        std::fs::rename(&self.partial, &self.target).map_err(|e| output_error(&self.target, e))?;
+        self.finished = true;
+        Ok(())
     }
 }
 
