@@ -49,6 +49,18 @@ pub struct SolverSettings {
     pub max_step: f64,
 }
 
+impl SolverSettings {
+    /// The method these settings run: [`OdeMethod::Auto`] resolved by `rtol` (Dop853 below
+    /// [`DOP853_BELOW_RTOL`], else Dopri5).
+    pub fn resolved_method(&self) -> OdeMethod {
+        match self.method {
+            OdeMethod::Auto if self.rtol < DOP853_BELOW_RTOL => OdeMethod::Dop853,
+            OdeMethod::Auto => OdeMethod::Dopri5,
+            chosen => chosen,
+        }
+    }
+}
+
 impl Default for SolverSettings {
     fn default() -> Self {
         Self {
@@ -159,11 +171,7 @@ impl OdeIntegrator {
         } else {
             to - from
         };
-        let method = match s.method {
-            OdeMethod::Auto if s.rtol < DOP853_BELOW_RTOL => OdeMethod::Dop853,
-            OdeMethod::Auto => OdeMethod::Dopri5,
-            chosen => chosen,
-        };
+        let method = s.resolved_method();
         let fail = |source| Error::Integration { from, to, source };
         let last = match method {
             OdeMethod::Auto | OdeMethod::Dopri5 => {

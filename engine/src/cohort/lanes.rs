@@ -162,11 +162,7 @@ struct LaneRead {
 impl Batches {
     /// Whether `settings` are the batched integrator's method (Dopri5).
     fn supports(settings: &SolverSettings) -> bool {
-        match settings.method {
-            OdeMethod::Dopri5 => true,
-            OdeMethod::Auto => settings.rtol >= pk_models::ode::DOP853_BELOW_RTOL,
-            OdeMethod::Dop853 => false,
-        }
+        settings.resolved_method() == OdeMethod::Dopri5
     }
 
     /// Forms the batches of every eligible twin in `world` and marks them [`InBatch`]. With

@@ -172,7 +172,7 @@ pub fn adapt(
                     max_mg,
                 } => {
                     let y = observed.values[last + output];
-                    if (at_visits.is_empty() || at_visits.contains(&(visit as u32))) && y > 0.0 {
+                    if due(at_visits, visit) && y > 0.0 {
                         let mg = round(plan.maintenance_mg * target / y, *round_mg);
                         plan.maintenance_mg = mg.min(max_mg.unwrap_or(f64::INFINITY));
                     }
@@ -184,7 +184,7 @@ pub fn adapt(
                     round_mg,
                     max_mg,
                 } => {
-                    if !(at_visits.is_empty() || at_visits.contains(&(visit as u32))) {
+                    if !due(at_visits, visit) {
                         continue;
                     }
                     let spec = &cohort.scenario.model;
@@ -230,7 +230,7 @@ pub fn adapt(
                     round_mg,
                     max_mg,
                 } => {
-                    if !(at_visits.is_empty() || at_visits.contains(&(visit as u32))) {
+                    if !due(at_visits, visit) {
                         continue;
                     }
                     let n = observed.times.len();
@@ -290,6 +290,11 @@ pub fn adapt(
             }
         }
     }
+}
+
+/// Whether a rule limited to the visits `at_visits` (all of them when empty) acts at `visit`.
+fn due(at_visits: &[u32], visit: usize) -> bool {
+    at_visits.is_empty() || at_visits.contains(&(visit as u32))
 }
 
 /// Output `output`'s series so far: the observations, or the recorded true values.

@@ -218,21 +218,7 @@ impl<P: Propagate> Subject<P> {
     /// Advances to the record's time and applies it.
     pub fn apply(&mut self, record: &Record) -> Result<(), Error> {
         let time = record.time;
-        if !time.is_finite() {
-            return Err(Error::InvalidDose {
-                time,
-                field: "TIME",
-                value: time,
-                expected: "a finite number (h)",
-            });
-        }
-        if time < self.time {
-            return Err(Error::RecordsOutOfOrder {
-                index: self.records_seen,
-                time,
-                previous: self.time,
-            });
-        }
+        self.check_next_time(time)?;
         self.records_seen += 1;
         self.advance_to(time)?;
         match record.kind {
@@ -274,15 +260,9 @@ impl<P: Propagate> Subject<P> {
     ///
     /// # Errors
     /// [`Error::RecordsOutOfOrder`] when `time` is before the subject's time, [`Error::InvalidDose`]
-    /// for a steady-state dose or an invalid one.
+    /// for a time that is not finite, a steady-state dose or an invalid one.
     pub fn give_later(&mut self, time: f64, dose: &Dose) -> Result<(), Error> {
-        if !time.is_finite() || time < self.time {
-            return Err(Error::RecordsOutOfOrder {
-                index: self.records_seen,
-                time,
-                previous: self.time,
-            });
-        }
+        self.check_next_time(time)?;
         if dose.steady_state != SteadyState::No {
             return Err(Error::InvalidDose {
                 time,
@@ -293,6 +273,26 @@ impl<P: Propagate> Subject<P> {
         }
         self.records_seen += 1;
         self.give(time, dose)
+    }
+
+    /// A record's (or a dose's) time must be finite and not before the subject's.
+    fn check_next_time(&self, time: f64) -> Result<(), Error> {
+        if !time.is_finite() {
+            return Err(Error::InvalidDose {
+                time,
+                field: "TIME",
+                value: time,
+                expected: "a finite number (h)",
+            });
+        }
+        if time < self.time {
+            return Err(Error::RecordsOutOfOrder {
+                index: self.records_seen,
+                time,
+                previous: self.time,
+            });
+        }
+        Ok(())
     }
 
     /// Advances to `target`, applying the events due before it, and at it when `inclusive`.
