@@ -251,12 +251,11 @@ fn every_catalogued_mistake_gets_its_own_error() {
     );
 }
 
-#[test]
-fn run_refuses_a_bad_scenario_and_writes_nothing() {
-    let dir = workspace();
-    let path = dir.path().join("scenario.ron");
-    std::fs::write(&path, BASE.replacen("doses: 4)),", "doses: 0)),", 1)).expect("write");
-    let out_dir = dir.path().join("out");
+/// Writes `scenario` into `dir` and runs it with outputs to `dir/out`.
+fn run_in(dir: &Path, scenario: &str) -> (std::process::Output, std::path::PathBuf) {
+    let path = dir.join("scenario.ron");
+    std::fs::write(&path, scenario).expect("write");
+    let out_dir = dir.join("out");
     let out = twinsim()
         .arg("run")
         .arg(&path)
@@ -264,6 +263,13 @@ fn run_refuses_a_bad_scenario_and_writes_nothing() {
         .arg(&out_dir)
         .output()
         .expect("twinsim runs");
+    (out, out_dir)
+}
+
+#[test]
+fn run_refuses_a_bad_scenario_and_writes_nothing() {
+    let dir = workspace();
+    let (out, out_dir) = run_in(dir.path(), &BASE.replacen("doses: 4)),", "doses: 0)),", 1));
     assert!(!out.status.success());
     assert!(
         !out_dir.exists(),
@@ -289,16 +295,7 @@ fn a_twin_with_invalid_parameters_stops_the_run_and_is_named() {
         ),
     )
     .expect("write model");
-    let path = dir.path().join("scenario.ron");
-    std::fs::write(&path, BASE).expect("write");
-    let out_dir = dir.path().join("out");
-    let out = twinsim()
-        .arg("run")
-        .arg(&path)
-        .arg("--out")
-        .arg(&out_dir)
-        .output()
-        .expect("twinsim runs");
+    let (out, out_dir) = run_in(dir.path(), BASE);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     for needle in [
