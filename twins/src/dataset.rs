@@ -8,10 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use pk_models::{Dose, DoseRate, Record, RecordKind, SteadyState};
+use pk_models::{Record, RecordKind};
 
 use crate::error::{Error, Position, Result};
-use crate::model_file::{ColumnLookup, ModelSpec};
+use crate::model_file::{ColumnLookup, DoseEvent, ModelSpec};
 
 /// One cell of an extra column.
 #[derive(Debug, Clone, PartialEq)]
@@ -365,7 +365,107 @@ impl Dataset {
     }
 }
 
+/// The prefix of a column holding an individual's random effect: `ETA_CL` is η of `CL`.
+pub const ETA_PREFIX: &str = "ETA_";
+
+impl Dataset {
+    /// The random-effect columns (`ETA_<name>`) of the header, by position, checked against the
+    /// model's random effects: none at all, or one for every random effect.
+    ///
+    /// # Errors
+    /// An `ETA_` column naming no random effect of the model, or some random effects without
+    /// their column.
+    pub fn eta_columns(&self, spec: &ModelSpec) -> Result<Vec<usize>> {
+        let at_header = |e: Error| e.in_file(&self.path, Some(Position { line: 1, column: 1 }));
+        let names = spec.random_effects().map_or(&[][..], |r| r.names());
+        let mut found = vec![None; names.len()];
+        for (c, h) in self.header.iter().enumerate() {
+            let Some(name) = h.strip_prefix(ETA_PREFIX) else {
+                continue;
+            };
+            let Some(i) = names.iter().position(|n| n == name) else {
+                return Err(at_header(Error::Undefined {
+                    name: h.clone(),
+                    context: format!(
+                        "the dataset's header (the model's random effects: {})",
+                        if names.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                }));
+            };
+            found[i] = Some(c);
+        }
+        if found.iter().all(Option::is_none) {
+            return Ok(Vec::new());
+        }
+        let mut columns = Vec::with_capacity(names.len());
+        for (name, c) in names.iter().zip(found) {
+            columns.push(c.ok_or_else(|| {
+                at_header(Error::MissingColumn {
+                    column: format!("{ETA_PREFIX}{name} (every random effect needs its column once one is given)"),
+                })
+            })?);
+        }
+        Ok(columns)
+    }
+}
+
 impl Individual {
+    /// The individual's random effects from the columns [`Dataset::eta_columns`] found (empty
+    /// when there are none: typical values): the same value on every row.
+    ///
+    /// # Errors
+    /// A missing or non-numeric η, or one that changes between rows (η is a property of the
+    /// individual, not of a record).
+    pub fn etas(&self, columns: &[usize], path: &Path) -> Result<Vec<f64>> {
+        let mut etas = Vec::with_capacity(columns.len());
+        for &c in columns {
+            let name = self.rows[0].header[c].clone();
+            let mut value = None;
+            for row in &self.rows {
+                let here = |problem| {
+                    Error::BadCell {
+                        row: row.line - 1,
+                        column: name.clone(),
+                        value: match &row.cells[c] {
+                            Cell::Missing => ".".to_owned(),
+                            Cell::Number(x) => x.to_string(),
+                            Cell::Text(t) => t.clone(),
+                        },
+                        problem,
+                    }
+                    .in_file(
+                        path,
+                        Some(Position {
+                            line: row.line,
+                            column: c + 1,
+                        }),
+                    )
+                };
+                let Cell::Number(x) = row.cells[c] else {
+                    return Err(here("expected the individual's random effect, a number"));
+                };
+                if !x.is_finite() {
+                    return Err(here("expected a finite random effect"));
+                }
+                match value {
+                    None => value = Some(x),
+                    Some(v) if v != x => {
+                        return Err(here(
+                            "a random effect is the individual's: it must be the same on every row of the ID",
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            }
+            etas.push(value.unwrap_or(0.0));
+        }
+        Ok(etas)
+    }
+
     /// The individual's records for `spec`'s model, with per-dose inputs taken from each row.
     pub fn records(
         &self,
@@ -373,31 +473,37 @@ impl Individual {
         parameters: &std::collections::BTreeMap<String, f64>,
         path: &Path,
     ) -> Result<Vec<Record>> {
-        let n_states = spec.state_names().len();
         self.rows
             .iter()
             .map(|row| {
-                let at = |e: Error| e.in_file(path, Some(Position { line: row.line, column: 1 }));
+                let at = |e: Error| {
+                    e.in_file(
+                        path,
+                        Some(Position {
+                            line: row.line,
+                            column: 1,
+                        }),
+                    )
+                };
                 let kind = match row.evid {
                     0 => RecordKind::Observation,
                     2 => RecordKind::Other,
                     3 => RecordKind::Reset,
                     evid => {
-                        let cmt = row.cmt.unwrap_or(1);
-                        if cmt > n_states {
-                            return Err(at(Error::Inconsistent {
-                                what: format!("CMT {cmt} does not exist: the model has {n_states} compartments ({})", spec.state_names().join(", ")),
-                            }));
+                        let dose = spec
+                            .dose(&DoseEvent::from_row(row, spec), parameters)
+                            .map_err(at)?;
+                        if evid == 4 {
+                            RecordKind::ResetAndDose(dose)
+                        } else {
+                            RecordKind::Dose(dose)
                         }
-                        let compartment = cmt - 1;
-                        let rate = DoseRate::from_nonmem(row.rate);
-                        let steady_state = SteadyState::from_nonmem(row.ss);
-                        let inputs = spec.dose_inputs(compartment, row, parameters).map_err(at)?;
-                        let dose = Dose { compartment, amount: row.amt, rate, interval: row.ii, additional: row.addl, steady_state, inputs };
-                        if evid == 4 { RecordKind::ResetAndDose(dose) } else { RecordKind::Dose(dose) }
                     }
                 };
-                Ok(Record { time: row.time, kind })
+                Ok(Record {
+                    time: row.time,
+                    kind,
+                })
             })
             .collect()
     }

@@ -16,7 +16,10 @@ pub struct SimulateArgs {
     /// The model file (RON).
     #[arg(long)]
     pub model: PathBuf,
-    /// The NONMEM-format dataset (CSV).
+    /// The NONMEM-format dataset (CSV). Columns named as the model's covariates (WT, AGE, ...)
+    /// and genes (CYP2C9 = *1/*3, ...) feed its effects; `ETA_<name>` columns, one per random
+    /// effect of the model and constant within an ID, give each individual's random effects
+    /// (without them every individual has its typical values).
     #[arg(long)]
     pub data: PathBuf,
     /// Where to write the predictions (CSV): one row per input record, in the input's order, with
@@ -49,17 +52,20 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
         write!(text, ",A_{name}")?;
     }
     writeln!(text)?;
+    let eta_columns = data.eta_columns(&spec)?;
     let mut outputs = Vec::new();
     for individual in &data.individuals {
-        // Typical values for this individual: covariate and genotype effects read from its first
-        // record's columns (e.g. AGE, CYP2C9 = *1/*3, VKORC1 = GA); no random effects.
+        // This individual's parameters: covariate and genotype effects read from its first
+        // record's columns (e.g. AGE, CYP2C9 = *1/*3, VKORC1 = GA), and its random effects
+        // from the ETA_<name> columns when the dataset has them (typical values otherwise).
+        let etas = individual.etas(&eta_columns, &args.data)?;
         let first = &individual.rows[0];
         let covariates = RowCovariates {
             row: first,
             genes: &genes,
         };
         let parameters = spec
-            .typical_values(&covariates, &BTreeMap::new())
+            .individual_parameters(&covariates, &BTreeMap::new(), &etas)
             .with_context(|| {
                 format!(
                     "ID {} (line {} of {})",

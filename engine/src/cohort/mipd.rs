@@ -4,11 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use pk_models::{Dose, DoseRate, Record, SolutionPath, SteadyState, simulate};
-use twins::bayes::{
-    DoseEvent, History, MapEstimate, MapSettings, Measurement, Observation, update_map,
-};
-use twins::model_file::ModelSpec;
+use pk_models::{Record, SolutionPath, simulate};
+use twins::bayes::{History, MapEstimate, MapSettings, Measurement, Observation, update_map};
+use twins::model_file::{DoseEvent, ModelSpec};
 
 use crate::scenario::Regimen;
 
@@ -38,15 +36,8 @@ pub fn update(
 ) -> Option<MapEstimate> {
     let doses = given
         .iter()
-        .map(|&(time, amount)| DoseEvent {
-            time,
-            amount,
-            cmt: regimen.compartment + 1,
-            rate: regimen.infusion_h.map_or(0.0, |h| amount / h),
-            interval: 0.0,
-            additional: 0,
-            steady_state: 0,
-            columns: BTreeMap::new(),
+        .map(|&(time, amount)| {
+            DoseEvent::given(time, amount, regimen.compartment + 1, regimen.infusion_h)
         })
         .collect();
     let observations = levels
@@ -87,15 +78,17 @@ pub fn steady_state_auc24(
     }
     let model = spec.build(&parameters).ok()?;
     let tau = regimen.every_h;
-    let rate = regimen
-        .infusion_h
-        .map_or(DoseRate::Bolus, |h| DoseRate::Rate(maintenance_mg / h));
-    let dose = Dose {
-        rate,
-        steady_state: SteadyState::Reset,
+    let event = DoseEvent {
+        steady_state: 1,
         interval: tau,
-        ..Dose::bolus(regimen.compartment, maintenance_mg)
+        ..DoseEvent::given(
+            0.0,
+            maintenance_mg,
+            regimen.compartment + 1,
+            regimen.infusion_h,
+        )
     };
+    let dose = spec.dose(&event, &parameters).ok()?;
     let mut records = vec![Record::dose(0.0, dose)];
     records
         .extend((0..=AUC_POINTS).map(|i| Record::observation(tau * i as f64 / AUC_POINTS as f64)));

@@ -184,14 +184,11 @@ fn new_twin(
         .model
         .build(&parameters)
         .map_err(|e| wrap("building the model", e))?;
-    // Linear models are solved exactly; the others with the scenario's ODE settings, or by
-    // pk_models' automatic path (exact PK, ODE PD) when the scenario sets none.
-    let path = match scenario.solver {
-        Some(settings) if pk_models::Model::linear_system(&model).is_none() => {
-            SolutionPath::Ode(settings)
-        }
-        _ => SolutionPath::Auto,
-    };
+    // Linear models are solved exactly, the linear PK of a PK/PD model too (its PD by the ODE
+    // solver), and the rest by the ODE solver: with the scenario's settings when it gives them.
+    let path = scenario
+        .solver
+        .map_or(SolutionPath::Auto, SolutionPath::AutoWith);
     // PD states start at their baseline (e.g. Circ0), not at zero.
     let subject = Subject::with_initial_state(
         Propagator::new(model.clone(), path),

@@ -13,12 +13,13 @@
 
 use bevy_ecs::prelude::*;
 use pk_models::outcomes::{Draws, Outcome, OutcomeValue, Series};
-use pk_models::{Dose, DoseRate};
 use rand::RngExt;
 use rand_distr::Exp1;
+use twins::model_file::DoseEvent;
 
 use super::components::{
-    Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Recorded, Streams, Twin,
+    Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Parameters, Recorded,
+    Streams, Twin,
 };
 use super::lanes::{Batches, InBatch};
 use super::mipd;
@@ -52,11 +53,12 @@ pub fn apply_doses(
     clock: Res<Clock>,
     cohort: Res<Cohort>,
     mut failure: ResMut<Failure>,
-    mut twins: Query<(&Twin, &mut DosePlan, &mut Body)>,
+    mut twins: Query<(&Twin, &Parameters, &mut DosePlan, &mut Body)>,
 ) {
     let r = &cohort.regimen;
+    let spec = &cohort.scenario.model;
     let loading = r.loading.as_ref().map_or(0, |l| l.doses);
-    for (twin, mut plan, mut body) in &mut twins {
+    for (twin, parameters, mut plan, mut body) in &mut twins {
         while plan.next < r.doses {
             let time = r.start_h + f64::from(plan.next) * r.every_h;
             if time >= clock.now {
@@ -73,15 +75,18 @@ pub fn apply_doses(
             } else {
                 plan.maintenance_mg
             };
-            let rate = r
-                .infusion_h
-                .map_or(DoseRate::Bolus, |h| DoseRate::Rate(amount / h));
-            let dose = Dose {
-                rate,
-                ..Dose::bolus(r.compartment, amount)
-            };
-            if let Err(e) = body.subject.give_later(time, &dose) {
-                failure.set(twin_error(&cohort, twin.index, "giving a dose", e));
+            // The model's dose inputs (bioavailability, lag, ...) as on every other path.
+            let event = DoseEvent::given(time, amount, r.compartment + 1, r.infusion_h);
+            let given = spec
+                .dose(&event, &parameters.0)
+                .map_err(|e| twin_error(&cohort, twin.index, "giving a dose", e))
+                .and_then(|dose| {
+                    body.subject
+                        .give_later(time, &dose)
+                        .map_err(|e| twin_error(&cohort, twin.index, "giving a dose", e))
+                });
+            if let Err(e) = given {
+                failure.set(e);
             }
             plan.given.push((time, amount));
         }

@@ -655,6 +655,17 @@ fn regimen(
                 )
             })?,
     };
+    if let Some(column) = model.dose_columns_of(compartment).first() {
+        return Err(c.err(
+            format!("{field}.compartment"),
+            anchor,
+            format!(
+                "the model's dose inputs of `{}` read the data column `{column}`, which a \
+                 scenario does not have: give them as a Value or a Parameter in the model file",
+                model.state_names()[compartment]
+            ),
+        ));
+    }
     dose(c, &format!("{field}.dose"), anchor, &r.dose, population)?;
     if let Some(l) = &r.loading {
         dose(

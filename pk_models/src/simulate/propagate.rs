@@ -76,6 +76,8 @@ pub enum SolutionPath {
     /// part exact and the rest by the ODE solver (default settings); the ODE solver otherwise.
     #[default]
     Auto,
+    /// As [`SolutionPath::Auto`], with these settings for whatever the ODE solver takes.
+    AutoWith(SolverSettings),
     /// The ODE solver for every slot, even of a linear model.
     Ode(SolverSettings),
 }
@@ -125,13 +127,19 @@ pub enum Propagator<M> {
 }
 
 impl<M: Model> Propagator<M> {
-    /// Picks the path for `model`: exact when it is linear and `path` is `Auto`.
+    /// Picks the path for `model`: exact when it is linear and `path` is `Auto` or `AutoWith`.
     pub fn new(model: M, path: SolutionPath) -> Self {
         let linear = model.linear_system();
         match (path, linear) {
-            (SolutionPath::Auto, Some(system)) => Self::Exact(ExactPropagator::new(system)),
-            (SolutionPath::Auto, None) => {
-                let integrator = OdeIntegrator::new(SolverSettings::default());
+            (SolutionPath::Auto | SolutionPath::AutoWith(_), Some(system)) => {
+                Self::Exact(ExactPropagator::new(system))
+            }
+            (SolutionPath::Auto | SolutionPath::AutoWith(_), None) => {
+                let settings = match path {
+                    SolutionPath::AutoWith(settings) => settings,
+                    _ => SolverSettings::default(),
+                };
+                let integrator = OdeIntegrator::new(settings);
                 // A model without a diagonalisable linear part comes back for the ODE path.
                 match SplitPropagator::new(model, integrator) {
                     Ok(split) => Self::Split(split),

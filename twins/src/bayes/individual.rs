@@ -8,40 +8,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use pk_models::{Dose, DoseRate, Record, RecordKind, SolutionPath, SteadyState};
+use pk_models::{Record, RecordKind, SolutionPath};
 use serde::{Deserialize, Serialize};
 
 use super::objective::{Measurement, Objective, ObservedValue, Predictor};
 use crate::dataset::Individual;
 use crate::error::{Error, Result};
-use crate::model_file::{ColumnLookup, CovariateSource, ModelSpec, Source};
-
-/// One dose of a twin's history (NONMEM's EVID 1 row).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DoseEvent {
-    /// TIME (h).
-    pub time: f64,
-    /// AMT (mg).
-    pub amount: f64,
-    /// CMT, from 1 (NONMEM's numbering).
-    pub cmt: usize,
-    /// RATE (mg/h); 0 for a bolus, −1 / −2 for a modelled rate / duration.
-    #[serde(default)]
-    pub rate: f64,
-    /// II (h), for `additional` and steady state.
-    #[serde(default)]
-    pub interval: f64,
-    /// ADDL: further doses every `interval` h.
-    #[serde(default)]
-    pub additional: u32,
-    /// SS: 0 none, 1 reset to steady state, 2 add steady state.
-    #[serde(default)]
-    pub steady_state: u8,
-    /// Data columns the model's dose inputs read (lag, bioavailability, ...), by name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub columns: BTreeMap<String, f64>,
-}
+use crate::model_file::{ColumnLookup, CovariateSource, DoseEvent, ModelSpec};
 
 /// One observation of a twin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,7 +50,6 @@ impl History {
     /// else the first output; a `BLQ` (or `CENS`) column of 1 marks it below the limit given in
     /// `LLOQ` (or in DV, as for NONMEM's M3). `path` names the file in errors.
     pub fn from_individual(individual: &Individual, spec: &ModelSpec, path: &Path) -> Result<Self> {
-        let columns = dose_columns(spec);
         let outputs: Vec<(String, Option<String>)> = spec
             .file()
             .outputs
@@ -103,19 +75,7 @@ impl History {
                 )
             };
             match row.evid {
-                1 | 4 => history.doses.push(DoseEvent {
-                    time: row.time,
-                    amount: row.amt,
-                    cmt: row.cmt.unwrap_or(1),
-                    rate: row.rate,
-                    interval: row.ii,
-                    additional: row.addl,
-                    steady_state: row.ss,
-                    columns: columns
-                        .iter()
-                        .filter_map(|c| row.number(c).map(|v| (c.clone(), v)))
-                        .collect(),
-                }),
+                1 | 4 => history.doses.push(DoseEvent::from_row(row, spec)),
                 0 if row.mdv == 0 => {
                     let Some(dv) = row.dv else { continue };
                     let output = row
@@ -156,72 +116,6 @@ impl History {
         }
         Ok(history)
     }
-}
-
-/// The data columns a model's dose inputs read.
-pub fn dose_columns(spec: &ModelSpec) -> Vec<String> {
-    let mut out = Vec::new();
-    for d in &spec.file().dose_inputs {
-        for source in [
-            &d.lag,
-            &d.bioavailability,
-            &d.modelled_rate,
-            &d.modelled_duration,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Source::Column(c) = source
-                && !out.contains(c)
-            {
-                out.push(c.clone());
-            }
-        }
-    }
-    out
-}
-
-struct Columns<'a>(&'a BTreeMap<String, f64>);
-
-impl ColumnLookup for Columns<'_> {
-    fn number(&self, column: &str) -> Option<f64> {
-        self.0.get(column).copied()
-    }
-}
-
-/// A dose event as a pk_models record, with the model's dose inputs for `parameters`.
-pub fn dose_record(
-    spec: &ModelSpec,
-    dose: &DoseEvent,
-    parameters: &BTreeMap<String, f64>,
-) -> Result<Record> {
-    let n_states = spec.state_names().len();
-    if dose.cmt == 0 || dose.cmt > n_states {
-        return Err(Error::Inconsistent {
-            what: format!(
-                "dose at {} h: CMT {} does not exist (the model has {n_states} compartments: {})",
-                dose.time,
-                dose.cmt,
-                spec.state_names().join(", ")
-            ),
-        });
-    }
-    let compartment = dose.cmt - 1;
-    let rate = DoseRate::from_nonmem(dose.rate);
-    let steady_state = SteadyState::from_nonmem(dose.steady_state);
-    let inputs = spec.dose_inputs(compartment, &Columns(&dose.columns), parameters)?;
-    Ok(Record::dose(
-        dose.time,
-        Dose {
-            compartment,
-            amount: dose.amount,
-            rate,
-            interval: dose.interval,
-            additional: dose.additional,
-            steady_state,
-            inputs,
-        },
-    ))
 }
 
 /// What one simulated record is.
@@ -423,7 +317,7 @@ impl<'a> IndividualModel<'a> {
                     } else {
                         &extra[i - n_history]
                     };
-                    dose_record(self.spec, d, &parameters)
+                    Ok(Record::dose(d.time, self.spec.dose(d, &parameters)?))
                 }
                 Slot::Report { .. } => Ok(Record {
                     time: *t,

@@ -54,7 +54,8 @@ mod sampling;
 
 use std::collections::BTreeMap;
 
-pub use individual::{DoseEvent, History, IndividualModel, Observation, dose_columns, dose_record};
+pub use crate::model_file::DoseEvent;
+pub use individual::{History, IndividualModel, Observation};
 pub use map::{CovarianceSource, MapEstimate, MapSettings, estimate_map};
 pub use objective::{FnPredictor, Measurement, Objective, ObservedValue, Predictor};
 pub use patient::PatientData;
@@ -126,7 +127,7 @@ impl<'a> SequentialUpdater<'a> {
 
     /// Records a dose (the posterior does not change until the next observation).
     pub fn add_dose(&mut self, dose: DoseEvent) -> Result<()> {
-        dose_record(self.spec, &dose, &self.typical)?;
+        self.spec.dose(&dose, &self.typical)?;
         self.history.doses.push(dose);
         Ok(())
     }

@@ -53,18 +53,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use pk_models::pd::{AnyPd, PkPd};
-use pk_models::{
-    Absorption, CompartmentModel, Disposition, DoseInputs, LinearSystem, MichaelisMenten, Model,
-};
+use pk_models::{Absorption, CompartmentModel, Disposition, LinearSystem, MichaelisMenten, Model};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, locate};
 use crate::genotype::GeneCatalogue;
 use crate::variability::{ParameterUncertainty, RandomEffects, RandomEffectsFile, ResidualError};
 
+mod dosing;
 mod effects;
 pub mod pd;
 
+pub use dosing::DoseEvent;
 pub use effects::{CovariateSource, Effect, RowCovariates};
 pub use pd::{ConcentrationUnit, PdFile, PdModelFile, PdValue};
 
@@ -216,6 +216,20 @@ pub struct DoseInputSpec {
     /// Modelled duration D (h), for RATE = -2.
     #[serde(default)]
     pub modelled_duration: Option<Source>,
+}
+
+impl DoseInputSpec {
+    /// The sources given: lag, bioavailability, modelled rate and duration, in that order.
+    pub fn sources(&self) -> impl Iterator<Item = &Source> {
+        [
+            &self.lag,
+            &self.bioavailability,
+            &self.modelled_rate,
+            &self.modelled_duration,
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 /// The model file as written.
@@ -477,15 +491,7 @@ impl ModelSpec {
         let mut dose_inputs = Vec::new();
         for d in &file.dose_inputs {
             let i = slot(&d.compartment, "dose_inputs")?;
-            for source in [
-                &d.lag,
-                &d.bioavailability,
-                &d.modelled_rate,
-                &d.modelled_duration,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for source in d.sources() {
                 if let Source::Parameter(p) = source
                     && !file.parameters.contains_key(p)
                 {
@@ -690,46 +696,6 @@ impl ModelSpec {
                 }),
             })
             .collect()
-    }
-
-    /// The dose inputs of slot `compartment` for a dose record.
-    pub fn dose_inputs(
-        &self,
-        compartment: usize,
-        record: &impl ColumnLookup,
-        parameters: &BTreeMap<String, f64>,
-    ) -> Result<DoseInputs> {
-        let mut inputs = DoseInputs::default();
-        let Some((_, spec)) = self.dose_inputs.iter().find(|(i, _)| *i == compartment) else {
-            return Ok(inputs);
-        };
-        let value = |source: &Source, what: &str| -> Result<f64> {
-            match source {
-                Source::Value(v) => Ok(*v),
-                Source::Parameter(p) => {
-                    parameters.get(p).copied().ok_or_else(|| Error::Undefined {
-                        name: p.clone(),
-                        context: what.to_owned(),
-                    })
-                }
-                Source::Column(c) => record
-                    .number(c)
-                    .ok_or_else(|| Error::MissingColumn { column: c.clone() }),
-            }
-        };
-        if let Some(s) = &spec.lag {
-            inputs.lag = value(s, "lag")?;
-        }
-        if let Some(s) = &spec.bioavailability {
-            inputs.bioavailability = value(s, "bioavailability")?;
-        }
-        if let Some(s) = &spec.modelled_rate {
-            inputs.modelled_rate = Some(value(s, "modelled_rate")?);
-        }
-        if let Some(s) = &spec.modelled_duration {
-            inputs.modelled_duration = Some(value(s, "modelled_duration")?);
-        }
-        Ok(inputs)
     }
 }
 
