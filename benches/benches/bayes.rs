@@ -67,6 +67,7 @@ fn history(levels: &[(f64, f64)]) -> History {
                 measurement: Measurement::Value(y),
             })
             .collect(),
+        covariates: Vec::new(),
     }
 }
 

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use engine::cohort::{TwinResult, WorldSpec, run_world};
 use engine::scenario::{Overrides, Scenario};
+use twins::covariates::{Carry, Covariates};
 use twins::model_file::{ModelFile, ModelSpec};
+use twins::population::Patient;
 use twinsim_tests::{project_file, project_root, twinsim};
 
 /// Both paths run the same solver over the same segments (records and doses), so they agree to
@@ -60,7 +62,7 @@ fn model_files() -> Vec<PathBuf> {
 
 /// The model file as written, or without its random effects (typical twins), and without
 /// parameter uncertainty either way (a replicate's θ is not what this test compares).
-fn model_variant(path: &Path, with_etas: bool, dir: &Path) -> PathBuf {
+fn model_variant(path: &Path, with_etas: bool, carry: Carry, dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(path).expect("model file");
     let mut file: ModelFile = ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
@@ -70,8 +72,9 @@ fn model_variant(path: &Path, with_etas: bool, dir: &Path) -> PathBuf {
     if !with_etas {
         file.random_effects = None;
     }
+    file.covariates.carry = carry;
     let name = format!(
-        "{}{}.ron",
+        "{}{}_{carry:?}.ron",
         path.file_stem().expect("stem").to_string_lossy(),
         if with_etas { "" } else { "_typical" }
     );
@@ -115,7 +118,43 @@ fn scenario_file(model: &Path, population: &Path, dir: &Path) -> PathBuf {
     path
 }
 
-/// One row of the dataset: ID, time, EVID, AMT, RATE, CMT, then the twin's covariate columns.
+/// The covariate columns of a twin at one time: weight to ancestry, co-medications, genes.
+fn covariate_columns(patient: &Patient, c: &Covariates) -> String {
+    let mut columns = format!(
+        "{},{},{},{},{},{},{},{},{:?}",
+        c.weight_kg,
+        c.height_cm,
+        c.age_years,
+        c.bsa_m2,
+        c.serum_creatinine_mg_dl,
+        c.creatinine_clearance_ml_min,
+        c.albumin_g_dl,
+        c.category("SEX").expect("sex"),
+        c.ancestry
+    );
+    for flag in COMEDICATIONS {
+        write!(columns, ",{}", u8::from(c.comedications.contains(flag))).expect("write");
+    }
+    for g in GENES {
+        write!(
+            columns,
+            ",{}",
+            patient
+                .diplotype(g)
+                .map_or(".".to_owned(), ToString::to_string)
+        )
+        .expect("write");
+    }
+    for eta in &patient.etas {
+        write!(columns, ",{eta}").expect("write");
+    }
+    columns
+}
+
+/// The dataset of `twins`: per twin, an observation row at every record time, a dose row per
+/// dose, and an EVID 2 row at every time its covariates change, each row holding the covariates
+/// in force at its time as the model's carry rule reads the twin's course (for NOCB the next
+/// record's, for LOCF the last one's), so that `simulate` switches where the engine does.
 fn dataset(scenario: &Scenario, twins: &[TwinResult], regimen_cmt: usize) -> String {
     let names: Vec<String> = scenario
         .model
@@ -134,48 +173,44 @@ fn dataset(scenario: &Scenario, twins: &[TwinResult], regimen_cmt: usize) -> Str
     }
     text.push('\n');
     let infusion_h = scenario.arms[0].regimen.infusion_h;
+    let next_backward = scenario.model.carry() == Carry::NextBackward;
     for twin in twins {
         let p = &twin.patient;
-        let c = &p.covariates;
-        let mut columns = format!(
-            "{},{},{},{},{},{},{},{},{:?}",
-            c.weight_kg,
-            c.height_cm,
-            c.age_years,
-            c.bsa_m2,
-            c.serum_creatinine_mg_dl,
-            c.creatinine_clearance_ml_min,
-            c.albumin_g_dl,
-            c.category("SEX").expect("sex"),
-            c.ancestry
+        let mut course: Vec<(f64, Covariates)> = vec![(0.0, p.covariates.clone())];
+        course.extend(
+            scenario
+                .population
+                .sample_course(p, scenario.duration_h)
+                .expect("course")
+                .into_iter()
+                .map(|c| (c.time_h, c.covariates)),
         );
-        for flag in COMEDICATIONS {
-            write!(columns, ",{}", u8::from(c.comedications.contains(flag))).expect("write");
-        }
-        for g in GENES {
-            write!(
-                columns,
-                ",{}",
-                p.diplotype(g).map_or(".".to_owned(), ToString::to_string)
-            )
-            .expect("write");
-        }
-        for eta in &p.etas {
-            write!(columns, ",{eta}").expect("write");
-        }
+        let at = |t: f64| -> String {
+            let i = if next_backward {
+                course
+                    .partition_point(|(ti, _)| *ti < t)
+                    .min(course.len() - 1)
+            } else {
+                course.partition_point(|(ti, _)| *ti <= t).saturating_sub(1)
+            };
+            covariate_columns(p, &course[i].1)
+        };
         let id = twin.index + 1;
         // Observations first at a shared time: a record at a dose's time is its trough.
         let mut rows: Vec<(f64, u8, String)> = scenario
             .record_times
             .iter()
-            .map(|&t| (t, 0, format!("{id},{t},0,0,0,.,{columns}\n")))
+            .map(|&t| (t, 0, format!("{id},{t},0,0,0,.,{}\n", at(t))))
             .collect();
+        for &(t, _) in course.iter().skip(1) {
+            rows.push((t, 1, format!("{id},{t},2,0,0,.,{}\n", at(t))));
+        }
         for &(t, mg) in &twin.doses {
             let rate = infusion_h.map_or(0.0, |h| mg / h);
             rows.push((
                 t,
-                1,
-                format!("{id},{t},1,{mg},{rate},{regimen_cmt},{columns}\n"),
+                2,
+                format!("{id},{t},1,{mg},{rate},{regimen_cmt},{}\n", at(t)),
             ));
         }
         rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -235,13 +270,13 @@ fn simulated(model: &Path, data: &Path, out: &Path, outputs: &[String]) -> Vec<V
     by_id
 }
 
-fn check(model: &Path, with_etas: bool, dir: &Path) {
-    let variant = model_variant(model, with_etas, dir);
-    let population = dir.join("population.ron");
+fn check(model: &Path, with_etas: bool, carry: Carry, population: &str, dir: &Path) {
+    let variant = model_variant(model, with_etas, carry, dir);
+    let population = dir.join(population);
     let scenario_path = scenario_file(&variant, &population, dir);
     let scenario = Arc::new(
         Scenario::load(&scenario_path, Overrides::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", model.display())),
+            .unwrap_or_else(|e| panic!("{}: {e:?}", model.display())),
     );
     let regimen = scenario.arms[0].regimen.clone();
     let twins = run_world(&WorldSpec {
@@ -296,7 +331,59 @@ fn every_shipped_model_gives_the_same_trajectories_in_a_scenario_and_in_simulate
     );
     for model in &models {
         for with_etas in [true, false] {
-            check(model, with_etas, dir.path());
+            check(
+                model,
+                with_etas,
+                Carry::NextBackward,
+                "population.ron",
+                dir.path(),
+            );
+        }
+    }
+}
+
+/// The same population with weight, serum creatinine (so creatinine clearance) and age changing
+/// during the trial, each twin at its own rate.
+fn time_varying_population() -> String {
+    POPULATION.replacen(
+        "    sex:",
+        r#"    time_varying: {
+        WT: (every_h: 30.0, change: Linear(per_day: Normal(mean: -2.0, sd: 1.0)), min: 40.0),
+        SCR: (every_h: 17.0, change: Exponential(per_day: Normal(mean: 0.15, sd: 0.1))),
+        AGE: (every_h: 40.0, change: Aging),
+    },
+    sex:"#,
+        1,
+    )
+}
+
+/// With covariates that change during the trial (at times that fall between records and inside
+/// dosing intervals), a scenario's twins equal `simulate` on a dataset whose rows carry each
+/// twin's covariates as they change, under both carry rules: the engine and the dataset switch
+/// parameters at the same instants.
+#[test]
+fn time_varying_covariates_give_the_same_trajectories_in_a_scenario_and_in_simulate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("population_tv.ron"),
+        time_varying_population(),
+    )
+    .expect("population");
+    let models = [
+        "tests/scenarios/tv_1cmt_model.ron",
+        "tests/scenarios/tv_2cmt_model.ron",
+        "scenarios/models/vancomycin_goti2018.ron",
+        "scenarios/models/warfarin_hamberg2007.ron",
+    ];
+    for model in models {
+        for carry in [Carry::NextBackward, Carry::LastForward] {
+            check(
+                &project_file(model),
+                true,
+                carry,
+                "population_tv.ron",
+                dir.path(),
+            );
         }
     }
 }

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use pk_models::{Record, RecordKind};
 
+use crate::course::ParameterCourse;
 use crate::error::{Error, Position, Result};
-use crate::model_file::{ColumnLookup, DoseEvent, ModelSpec};
+use crate::model_file::{ColumnLookup, DoseEvent, ModelSpec, RowCovariates};
 
 /// One cell of an extra column.
 #[derive(Debug, Clone, PartialEq)]
@@ -466,11 +467,54 @@ impl Individual {
         Ok(etas)
     }
 
-    /// The individual's records for `spec`'s model, with per-dose inputs taken from each row.
+    /// The individual's typical values over its rows: as NONMEM reads covariates, from every
+    /// record (each row's covariate and gene columns), read between rows by the model's carry
+    /// rule ([`crate::course`]). `theta` overrides typical values by name.
+    ///
+    /// # Errors
+    /// A covariate an effect reads is missing on a row (the error names the line), or two rows
+    /// at one time give different values.
+    pub fn typical_course(
+        &self,
+        spec: &ModelSpec,
+        genes: &crate::genotype::GeneCatalogue,
+        theta: &std::collections::BTreeMap<String, f64>,
+        path: &Path,
+    ) -> Result<ParameterCourse> {
+        let mut points = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            let values = spec
+                .typical_values(&RowCovariates { row, genes }, theta)
+                .map_err(|e| {
+                    Error::Twin {
+                        twin: format!("ID {}", self.id),
+                        problem: Box::new(e),
+                    }
+                    .in_file(
+                        path,
+                        Some(Position {
+                            line: row.line,
+                            column: 1,
+                        }),
+                    )
+                })?;
+            points.push((row.time, values));
+        }
+        ParameterCourse::new(spec.carry(), points).map_err(|e| {
+            Error::Twin {
+                twin: format!("ID {}", self.id),
+                problem: Box::new(e),
+            }
+            .in_file(path, None)
+        })
+    }
+
+    /// The individual's records for `spec`'s model, each dose with the dose inputs of the
+    /// values `course` holds at its time.
     pub fn records(
         &self,
         spec: &ModelSpec,
-        parameters: &std::collections::BTreeMap<String, f64>,
+        course: &ParameterCourse,
         path: &Path,
     ) -> Result<Vec<Record>> {
         self.rows
@@ -491,7 +535,7 @@ impl Individual {
                     3 => RecordKind::Reset,
                     evid => {
                         let dose = spec
-                            .dose(&DoseEvent::from_row(row, spec), parameters)
+                            .dose(&DoseEvent::from_row(row, spec), course.at(row.time))
                             .map_err(at)?;
                         if evid == 4 {
                             RecordKind::ResetAndDose(dose)

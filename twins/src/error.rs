@@ -221,6 +221,14 @@ pub enum Error {
         /// What was short.
         what: String,
     },
+    /// A problem at one time of a patient's course (covariates that changed then).
+    #[error("at {time_h} h: {problem}")]
+    AtTime {
+        /// The time (h).
+        time_h: f64,
+        /// What went wrong.
+        problem: Box<Error>,
+    },
     /// A problem computing one parameter of a model.
     #[error("parameter {name}: {problem}")]
     Parameter {

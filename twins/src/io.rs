@@ -97,7 +97,11 @@ pub fn to_ron_string<T: serde::Serialize>(value: &T) -> Result<String> {
 
 /// Parses RON `text` as `T`; errors name `origin` and RON's line and column.
 pub fn from_ron_str<T: serde::de::DeserializeOwned>(text: &str, origin: &Path) -> Result<T> {
-    ron::de::from_str(text).map_err(|e| Error::from_ron(origin, e))
+    // As model and scenario files: an optional field may be written without `Some(...)`.
+    ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(text)
+        .map_err(|e| Error::from_ron(origin, e))
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@
 //! | --- | --- |
 //! | describe and sample a population | [`population::PopulationFile`], [`sample_population`] |
 //! | a patient's covariates (BSA, CrCl, time-varying) | [`covariates`] |
+//! | parameters that change with covariates, read as NONMEM does | [`course`] |
 //! | genes, diplotypes, phenotypes, allele frequencies | [`genotype::GeneCatalogue`], [`genotype::Diplotype`] |
 //! | random streams keyed per twin | [`random::TwinKey`] |
 //! | η, IOV, residual error, parameter uncertainty | [`variability`] |
@@ -64,6 +65,7 @@
 
 // Bayesian updating (owned by the twin-learning engineer: keep this line).
 pub mod bayes;
+pub mod course;
 pub mod covariates;
 /// NONMEM-format datasets. (Owned by the engine engineer: keep this line.)
 pub mod dataset;

@@ -45,6 +45,8 @@ pub enum Purpose {
     Events,
     /// Parameter uncertainty, drawn once per replicate.
     Uncertainty,
+    /// Rates of change of time-varying covariates (a twin's weight loss per day, ...).
+    CovariateCourse,
 }
 
 impl Purpose {
@@ -58,6 +60,7 @@ impl Purpose {
             Purpose::Residual => 5,
             Purpose::Events => 6,
             Purpose::Uncertainty => 7,
+            Purpose::CovariateCourse => 8,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use twins::covariates::{Carry, CovariateSeries, Covariates, CovariatesInput, Sex};
+use twins::covariates::{Covariates, CovariatesInput, Sex};
 use twins::error::Position;
 use twins::genotype::{Gene, GeneCatalogue, GeneFile};
 use twins::io::{from_ron_str, to_ron_string};
@@ -108,13 +108,11 @@ fn population_and_random_effects_round_trip() -> Result<()> {
 }
 
 #[test]
-fn covariates_and_series_round_trip() -> Result<()> {
+fn covariates_and_training_config_round_trip() -> Result<()> {
     let c = Covariates::new(CovariatesInput::default())?;
     assert_eq!(round_trip(&c)?, c);
     let input = CovariatesInput::default();
     assert_eq!(round_trip(&input)?, input);
-    let s = CovariateSeries::new(vec![(0.0, 1.0), (5.0, 1.2)], Carry::NextBackward)?;
-    assert_eq!(round_trip(&s)?, s);
     let config = TrainingConfig::default();
     assert_eq!(round_trip(&config)?, config);
     Ok(())

@@ -5,10 +5,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use pk_models::{Model, SolutionPath};
+use pk_models::SolutionPath;
+use twins::course;
 use twins::dataset::Dataset;
 use twins::genotype::GeneCatalogue;
-use twins::model_file::{ModelSpec, RowCovariates};
+use twins::model_file::ModelSpec;
 
 /// Arguments of `twinsim simulate`.
 #[derive(Debug, clap::Args)]
@@ -17,7 +18,9 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// The NONMEM-format dataset (CSV). Columns named as the model's covariates (WT, AGE, ...)
-    /// and genes (CYP2C9 = *1/*3, ...) feed its effects; `ETA_<name>` columns, one per random
+    /// and genes (CYP2C9 = *1/*3, ...) feed its effects, read on every row: a covariate that
+    /// changes between rows changes the parameters, by the model file's carry rule (NONMEM's
+    /// next-observation-carried-backward by default); `ETA_<name>` columns, one per random
     /// effect of the model and constant within an ID, give each individual's random effects
     /// (without them every individual has its typical values).
     #[arg(long)]
@@ -53,42 +56,31 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
     }
     writeln!(text)?;
     let eta_columns = data.eta_columns(&spec)?;
-    let mut outputs = Vec::new();
     for individual in &data.individuals {
-        // This individual's parameters: covariate and genotype effects read from its first
-        // record's columns (e.g. AGE, CYP2C9 = *1/*3, VKORC1 = GA), and its random effects
+        // This individual's parameters: covariate and genotype effects read from every row's
+        // columns (e.g. WT, AGE, CYP2C9 = *1/*3), as NONMEM reads them, and its random effects
         // from the ETA_<name> columns when the dataset has them (typical values otherwise).
         let etas = individual.etas(&eta_columns, &args.data)?;
-        let first = &individual.rows[0];
-        let covariates = RowCovariates {
-            row: first,
-            genes: &genes,
-        };
-        let parameters = spec
-            .individual_parameters(&covariates, &BTreeMap::new(), &etas)
-            .with_context(|| {
-                format!(
-                    "ID {} (line {} of {})",
-                    individual.id,
-                    first.line,
-                    args.data.display()
-                )
+        let course = individual
+            .typical_course(&spec, &genes, &BTreeMap::new(), &args.data)?
+            .try_map(|typical| {
+                let mut values = typical.clone();
+                spec.apply_etas(&mut values, &etas);
+                Ok(values)
             })?;
-        let model = spec.build(&parameters)?;
-        let records = individual.records(&spec, &parameters, &args.data)?;
-        let states = pk_models::simulate(&model, &records, path).with_context(|| {
+        let records = individual.records(&spec, &course, &args.data)?;
+        let run = course::simulate(&spec, course, &records, path).with_context(|| {
             format!("simulating ID {} of {}", individual.id, args.data.display())
         })?;
+        let n_outputs = spec.output_names().count();
         for (i, row) in individual.rows.iter().enumerate() {
-            let state = states.state(i);
-            spec.outputs_into(&model, state, &mut outputs);
             write!(text, "{},{},{}", row.id, row.time, row.evid)?;
-            for v in outputs.iter().chain(state) {
+            let outputs = &run.outputs[i * n_outputs..(i + 1) * n_outputs];
+            for v in outputs.iter().chain(run.states.state(i)) {
                 write!(text, ",{v}")?;
             }
             writeln!(text)?;
         }
-        debug_assert_eq!(states.n_states(), model.n_states());
     }
     twins::io::write_atomic(&args.out, &text, false)
         .with_context(|| format!("writing {}", args.out.display()))?;

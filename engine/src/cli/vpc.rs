@@ -1,7 +1,8 @@
 //! `twinsim estimate --vpc`: a visual predictive check of the model on the dataset.
 //!
 //! Each replicate simulates every ID's observation records with the ID's typical parameters
-//! (covariates and genotypes from its first record), random effects drawn from Ω and residual
+//! (covariates and genotypes from every record, read by the model's carry rule: see
+//! `twins::course`), random effects drawn from Ω and residual
 //! error from the model; the observed 10/50/90th percentiles per time bin are drawn against the
 //! simulated intervals of the same percentiles (`plot::vpc`). Draws come from keyed streams
 //! (seed, replicate, ID index), so the picture is the same on any thread count.

@@ -1,12 +1,10 @@
 //! Components of a twin entity and resources of a cohort world.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
 use pk_models::outcomes::OutcomeValue;
-use pk_models::{Propagator, Subject};
-use twins::model_file::BuiltModel;
+use twins::course::{CourseSubject, ParameterCourse};
 use twins::population::Patient;
 use twins::random::{Purpose, TwinKey, TwinRng};
 
@@ -22,28 +20,24 @@ pub struct Twin {
     pub patient: Patient,
 }
 
-/// The twin's individual parameters, by name (units as in the model file).
-#[derive(Component, Debug, Clone)]
-pub struct Parameters(pub BTreeMap<String, f64>);
-
-/// The twin's model and compartment (and PD) state.
+/// The twin's model as its parameters change (its covariate course), its compartment (and PD)
+/// state, infusions in progress and doses pending.
 #[derive(Component, Debug, Clone)]
 pub struct Body {
-    /// The model (PK, and PD when the model file has it) with the twin's parameters.
-    pub model: BuiltModel,
-    /// Amounts (and PD states), infusions in progress and doses pending.
-    pub subject: Subject<Propagator<BuiltModel>>,
-    /// The scenario's outputs as reads of single state slots, when none is a PD effect
-    /// ([`twins::model_file::ModelSpec::output_reads`]).
+    /// The model in force, the pk_models subject and the switches still to come.
+    pub course: CourseSubject,
+    /// The scenario's outputs as reads of single state slots, when none is a PD effect and the
+    /// parameters never change ([`twins::model_file::ModelSpec::output_reads`]).
     pub reads: Option<Vec<twins::model_file::OutputRead>>,
 }
 
 /// What the twin's model believes of it, for MAP-guided dosing: its typical values (covariate
-/// and genotype effects applied, no random effects) and its last posterior mode.
+/// and genotype effects applied, no random effects; over time when its covariates change) and
+/// its last posterior mode.
 #[derive(Component, Debug, Clone)]
 pub struct Belief {
-    /// Typical values by parameter name.
-    pub typical: BTreeMap<String, f64>,
+    /// Typical values by parameter name, over time; none unless an arm's rule needs them.
+    pub typical: Option<ParameterCourse>,
     /// The last MAP estimate, if updated.
     pub estimate: Option<twins::bayes::MapEstimate>,
 }

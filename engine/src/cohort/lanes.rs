@@ -28,6 +28,7 @@ use pk_models::batch::{
     BatchDopri5, BatchModel, BatchSettings, CompartmentLanes, CompartmentParams, Lanes,
 };
 use pk_models::{OdeMethod, SolverSettings};
+use twins::course::CourseSubject;
 use twins::model_file::{BuiltModel, ModelSpec, OutputRead};
 
 use super::components::{Body, Recorded, Twin};
@@ -196,7 +197,12 @@ impl Batches {
             .query::<(Entity, &Twin, &Body)>()
             .iter(world)
             .filter_map(|(entity, twin, body)| {
-                let BuiltModel::Pk(model) = &body.model else {
+                // A twin whose parameters change (its covariates do) is advanced alone, so that
+                // it switches model where its course says.
+                if !body.course.course().is_constant() {
+                    return None;
+                }
+                let BuiltModel::Pk(model) = body.course.model() else {
                     return None;
                 };
                 if model.saturable().is_none_or(|mm| mm.vmax <= 0.0) {
@@ -292,21 +298,21 @@ impl Batches {
         records: &[f64],
         spec: &ModelSpec,
         twins: &mut Query<(&Twin, &mut Body, &InBatch, &mut Recorded)>,
-    ) -> Result<(), (u32, pk_models::Error)> {
+    ) -> Result<(), (u32, twins::Error)> {
         let mut scratch = Vec::new();
         for batch in &mut self.batches {
             each_size!(batch, b => b.begin(now));
         }
         for (twin, mut body, place, mut recorded) in twins.iter_mut() {
-            let gathered = match place.place() {
-                Some((batch, lane)) => each_size!(&mut self.batches[batch],
-                    b => b.gather(lane, &mut body.subject, now))
-                .map_err(|e| (twin.index, e))?,
-                None => false,
+            let gathered = match (place.place(), body.course.constant_subject_mut()) {
+                (Some((batch, lane)), Some(subject)) => each_size!(&mut self.batches[batch],
+                    b => b.gather(lane, subject, now))
+                .map_err(|e| (twin.index, e.into()))?,
+                _ => false,
             };
             if !gathered {
                 let (subject, out) = Outputs::of(&mut body, &mut recorded, spec, &mut scratch);
-                advance_alone(subject, now, records, out).map_err(|e| (twin.index, e))?;
+                advance_alone(subject, spec, now, records, out).map_err(|e| (twin.index, e))?;
             }
         }
         let settings = self.settings;
@@ -324,7 +330,7 @@ impl Batches {
                 };
                 let (subject, out) = Outputs::of(&mut body, &mut recorded, spec, &mut scratch);
                 each_size!(&mut self.batches[batch],
-                    b => b.scatter_and_gather(lane, subject, now, records, out))
+                    b => b.scatter_and_gather(lane, subject, spec, now, records, out))
                 .map_err(|e| (twin.index, e))?;
             }
         }
@@ -334,7 +340,6 @@ impl Batches {
 /// Where a twin's recorded outputs go.
 struct Outputs<'a> {
     spec: &'a ModelSpec,
-    model: &'a BuiltModel,
     /// The outputs as reads of single slots, when they are.
     reads: Option<&'a [OutputRead]>,
     recorded: &'a mut Vec<f64>,
@@ -348,28 +353,23 @@ impl<'a> Outputs<'a> {
         recorded: &'a mut Recorded,
         spec: &'a ModelSpec,
         scratch: &'a mut Vec<f64>,
-    ) -> (&'a mut TwinSubject, Self) {
-        let Body {
-            model,
-            subject,
-            reads,
-        } = body;
+    ) -> (&'a mut CourseSubject, Self) {
+        let Body { course, reads } = body;
         let out = Self {
             spec,
-            model,
             reads: reads.as_deref(),
             recorded: &mut recorded.0,
             scratch,
         };
-        (subject, out)
+        (course, out)
     }
 
-    /// Records the outputs of `state`.
-    fn take(&mut self, state: &[f64]) {
+    /// Records the outputs of `state`, read with `model` (the one in force).
+    fn take(&mut self, model: &BuiltModel, state: &[f64]) {
         match self.reads {
             Some(reads) => self.recorded.extend(reads.iter().map(|r| r.of(state))),
             None => {
-                self.spec.outputs_into(self.model, state, self.scratch);
+                self.spec.outputs_into(model, state, self.scratch);
                 self.recorded.extend_from_slice(self.scratch);
             }
         }
@@ -385,23 +385,25 @@ fn emit<const N: usize>(reads: &[LaneRead], state: &Lanes<N, LANES>, out: &mut V
     }
 }
 
-/// A twin's subject, as the engine holds it.
+/// A twin's pk_models subject, as a lane member's course holds it.
 type TwinSubject = pk_models::Subject<pk_models::Propagator<BuiltModel>>;
 
 /// Advances one twin alone to `now`, taking the record times after its own time on the way; a
-/// record time at a dose's time sees the state before the dose.
+/// record time at a dose's time sees the state before the dose. Its parameters switch where its
+/// covariate course says ([`CourseSubject`]).
 fn advance_alone(
-    subject: &mut TwinSubject,
+    subject: &mut CourseSubject,
+    spec: &ModelSpec,
     now: f64,
     records: &[f64],
     mut out: Outputs<'_>,
-) -> Result<(), pk_models::Error> {
+) -> Result<(), twins::Error> {
     let time = subject.time();
     for &r in records.iter().filter(|&&r| r > time) {
-        subject.advance_until(r)?;
-        out.take(subject.state());
+        subject.advance_until(spec, r)?;
+        out.take(subject.model(), subject.state());
     }
-    subject.advance_to(now)
+    subject.advance_to(spec, now)
 }
 
 impl<const N: usize> Batch<N> {
@@ -514,17 +516,22 @@ impl<const N: usize> Batch<N> {
     fn scatter_and_gather(
         &mut self,
         lane: usize,
-        subject: &mut TwinSubject,
+        course: &mut CourseSubject,
+        spec: &ModelSpec,
         now: f64,
         records: &[f64],
         out: Outputs<'_>,
-    ) -> Result<(), pk_models::Error> {
+    ) -> Result<(), twins::Error> {
         if !self.round_in_lane[lane] {
             return Ok(());
         }
         if self.failed {
-            return advance_alone(subject, now, records, out);
+            return advance_alone(course, spec, now, records, out);
         }
+        let Some(subject) = course.constant_subject_mut() else {
+            // Not a lane twin's course (it cannot happen: lanes take constant courses only).
+            return advance_alone(course, spec, now, records, out);
+        };
         out.recorded
             .extend(self.emitted.iter().map(|values| values[lane]));
         let mut one = [0.0; N];
@@ -534,7 +541,7 @@ impl<const N: usize> Batch<N> {
         subject.accept_advance(self.round_target, &one)?;
         if subject.time() < now && !self.gather(lane, subject, now)? {
             // Not with the others (it cannot happen as things are, but alone is always right).
-            advance_alone(subject, now, records, out)?;
+            advance_alone(course, spec, now, records, out)?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use pk_models::{Record, SolutionPath, simulate};
 use twins::bayes::{History, MapEstimate, MapSettings, Measurement, Observation, update_map};
+use twins::course::ParameterCourse;
 use twins::model_file::{DoseEvent, ModelSpec};
 
 use crate::scenario::Regimen;
@@ -28,7 +29,7 @@ pub struct Levels<'a> {
 /// `previous`. None when the update fails (the dose is then left as it is).
 pub fn update(
     spec: &ModelSpec,
-    typical: &BTreeMap<String, f64>,
+    typical: &ParameterCourse,
     regimen: &Regimen,
     given: &[(f64, f64)],
     levels: &Levels<'_>,
@@ -53,6 +54,7 @@ pub fn update(
     let history = History {
         doses,
         observations,
+        covariates: Vec::new(),
     };
     update_map(spec, typical, &history, previous, &MapSettings::default()).ok()
 }
@@ -69,13 +71,7 @@ pub fn steady_state_auc24(
     output: usize,
 ) -> Option<f64> {
     let mut parameters = typical.clone();
-    if let Some(r) = spec.random_effects() {
-        for (i, (name, e)) in r.names().iter().zip(eta).enumerate() {
-            if let Some(v) = parameters.get_mut(name) {
-                *v = r.individual(i, *v, *e);
-            }
-        }
-    }
+    spec.apply_etas(&mut parameters, eta);
     let model = spec.build(&parameters).ok()?;
     let tau = regimen.every_h;
     let event = DoseEvent {

@@ -12,17 +12,17 @@ use std::sync::Arc;
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::SingleThreadedExecutor;
+use pk_models::SolutionPath;
 use pk_models::outcomes::OutcomeValue;
-use pk_models::{Propagator, SolutionPath, Subject};
-use twins::population::Patient;
+use twins::course::{CourseSubject, ParameterCourse};
+use twins::population::{Patient, PatientAt};
 use twins::random::{Purpose, TwinKey};
 
 use crate::Error;
 use crate::dosing::amount_mg;
 use crate::scenario::{Regimen, Scenario};
 use components::{
-    Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Parameters, Recorded,
-    Streams, Twin,
+    Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Recorded, Streams, Twin,
 };
 
 /// The twin part of the random-stream key reserved for replicate-level draws.
@@ -71,7 +71,8 @@ pub struct TwinResult {
     pub index: u32,
     /// Covariates, genotypes, etas.
     pub patient: Patient,
-    /// Individual parameters.
+    /// Individual parameters at the start of the trial (they change later when the
+    /// population's covariates do).
     pub parameters: BTreeMap<String, f64>,
     /// Outcome values, in scenario order.
     pub outcomes: Vec<OutcomeValue>,
@@ -98,7 +99,7 @@ pub fn replicate_theta(scenario: &Scenario, replicate: u32) -> BTreeMap<String, 
 
 /// The components of one new twin entity.
 type TwinBundle = (
-    (Twin, Parameters, Belief, Body, DosePlan),
+    (Twin, Belief, Body, DosePlan),
     (Observed, Recorded, Streams, Outcomes, lanes::InBatch),
 );
 
@@ -162,38 +163,61 @@ fn new_twin(
         Some(r) => r.sample(&mut key.stream(Purpose::Eta)),
         None => Vec::new(),
     };
-    let parameters = scenario
-        .model
-        .individual_parameters(&patient, theta, &patient.etas)
-        .map_err(|e| wrap("computing parameters", e))?;
     // Typical values serve MAP-guided dosing only.
     let map_guided = scenario.arms.get(spec.arm).is_some_and(|a| {
         a.rules
             .iter()
             .any(|r| matches!(r, crate::scenario::Rule::MapGuided { .. }))
     });
-    let typical = if map_guided {
-        scenario
+    // Typical values over the trial: at the baseline, and at every record of the population's
+    // time-varying covariates (none: one set for the whole trial).
+    let changes = scenario
+        .population
+        .sample_course(&patient, scenario.duration_h)
+        .map_err(|e| wrap("sampling the covariate course", e))?;
+    let with_etas = |mut values: twins::course::Values| {
+        scenario.model.apply_etas(&mut values, &patient.etas);
+        values
+    };
+    let (course, typical) = if changes.is_empty() && !map_guided {
+        // The common case, without a copy: one set of parameters, no MAP-guided rule.
+        let typical = scenario
             .model
             .typical_values(&patient, theta)
-            .map_err(|e| wrap("computing typical values", e))?
+            .map_err(|e| wrap("computing parameters", e))?;
+        (ParameterCourse::constant(with_etas(typical)), None)
     } else {
-        BTreeMap::new()
+        let at = |covariates| PatientAt {
+            patient: &patient,
+            covariates,
+        };
+        let typical = scenario
+            .model
+            .typical_course(
+                std::iter::once((0.0, at(&patient.covariates)))
+                    .chain(changes.iter().map(|c| (c.time_h, at(&c.covariates)))),
+                theta,
+            )
+            .map_err(|e| wrap("computing parameters", e))?;
+        let course = typical
+            .try_map(|v| Ok(with_etas(v.clone())))
+            .map_err(|e| wrap("computing parameters", e))?;
+        (course, map_guided.then_some(typical))
     };
-    let model = scenario
-        .model
-        .build(&parameters)
-        .map_err(|e| wrap("building the model", e))?;
     // Linear models are solved exactly, the linear PK of a PK/PD model too (its PD by the ODE
     // solver), and the rest by the ODE solver: with the scenario's settings when it gives them.
+    // PD states start at their baseline (e.g. Circ0), not at zero.
     let path = scenario
         .solver
         .map_or(SolutionPath::Auto, SolutionPath::AutoWith);
-    // PD states start at their baseline (e.g. Circ0), not at zero.
-    let subject = Subject::with_initial_state(
-        Propagator::new(model.clone(), path),
-        pk_models::Model::initial_state(&model),
-    );
+    let constant = course.is_constant();
+    let body = CourseSubject::new(&scenario.model, course, path)
+        .map_err(|e| wrap("building the model", e))?;
+    let reads = if constant {
+        scenario.model.output_reads(body.model())
+    } else {
+        None
+    };
     let r = &spec.regimen;
     let plan = DosePlan {
         next: 0,
@@ -209,15 +233,13 @@ fn new_twin(
     Ok((
         (
             Twin { index, patient },
-            Parameters(parameters),
             Belief {
                 typical,
                 estimate: None,
             },
             Body {
-                reads: scenario.model.output_reads(&model),
-                model,
-                subject,
+                course: body,
+                reads,
             },
             plan,
         ),
@@ -343,7 +365,7 @@ pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
     // Move each twin's results out of the world: it is dropped next, so nothing need be copied.
     let mut query = world.query::<(
         &mut Twin,
-        &mut Parameters,
+        &Body,
         &mut Outcomes,
         &mut Recorded,
         &mut DosePlan,
@@ -351,10 +373,10 @@ pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
     let mut results: Vec<TwinResult> = query
         .iter_mut(&mut world)
         .map(
-            |(mut twin, mut parameters, mut outcomes, mut recorded, mut plan)| TwinResult {
+            |(mut twin, body, mut outcomes, mut recorded, mut plan)| TwinResult {
                 index: twin.index,
                 patient: std::mem::replace(&mut twin.patient, empty_patient()),
-                parameters: std::mem::take(&mut parameters.0),
+                parameters: body.course.course().initial().clone(),
                 outcomes: std::mem::take(&mut outcomes.values),
                 recorded: std::mem::take(&mut recorded.0),
                 doses: std::mem::take(&mut plan.given),

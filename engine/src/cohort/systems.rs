@@ -18,8 +18,7 @@ use rand_distr::Exp1;
 use twins::model_file::DoseEvent;
 
 use super::components::{
-    Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Parameters, Recorded,
-    Streams, Twin,
+    Belief, Body, Clock, Cohort, DosePlan, Failure, Observed, Outcomes, Recorded, Streams, Twin,
 };
 use super::lanes::{Batches, InBatch};
 use super::mipd;
@@ -53,12 +52,12 @@ pub fn apply_doses(
     clock: Res<Clock>,
     cohort: Res<Cohort>,
     mut failure: ResMut<Failure>,
-    mut twins: Query<(&Twin, &Parameters, &mut DosePlan, &mut Body)>,
+    mut twins: Query<(&Twin, &mut DosePlan, &mut Body)>,
 ) {
     let r = &cohort.regimen;
     let spec = &cohort.scenario.model;
     let loading = r.loading.as_ref().map_or(0, |l| l.doses);
-    for (twin, parameters, mut plan, mut body) in &mut twins {
+    for (twin, mut plan, mut body) in &mut twins {
         while plan.next < r.doses {
             let time = r.start_h + f64::from(plan.next) * r.every_h;
             if time >= clock.now {
@@ -75,18 +74,11 @@ pub fn apply_doses(
             } else {
                 plan.maintenance_mg
             };
-            // The model's dose inputs (bioavailability, lag, ...) as on every other path.
+            // The model's dose inputs (bioavailability, lag, ...) in force at the dose's time,
+            // as on every other path.
             let event = DoseEvent::given(time, amount, r.compartment + 1, r.infusion_h);
-            let given = spec
-                .dose(&event, &parameters.0)
-                .map_err(|e| twin_error(&cohort, twin.index, "giving a dose", e))
-                .and_then(|dose| {
-                    body.subject
-                        .give_later(time, &dose)
-                        .map_err(|e| twin_error(&cohort, twin.index, "giving a dose", e))
-                });
-            if let Err(e) = given {
-                failure.set(e);
+            if let Err(e) = body.course.give_later(spec, &event) {
+                failure.set(twin_error(&cohort, twin.index, "giving a dose", e));
             }
             plan.given.push((time, amount));
         }
@@ -122,7 +114,7 @@ pub fn observe(
     }
     let spec = &cohort.scenario.model;
     for (body, mut observed, mut streams) in &mut twins {
-        spec.outputs_into(&body.model, body.subject.state(), &mut scratch);
+        spec.outputs_into(body.course.model(), body.course.state(), &mut scratch);
         observed.times.push(clock.now);
         for (name, &f) in cohort.scenario.output_names.iter().zip(scratch.iter()) {
             let y = spec
@@ -205,9 +197,12 @@ pub fn adapt(
                         values: &values,
                         output: &cohort.scenario.output_names[*output],
                     };
+                    let Some(typical) = &belief.typical else {
+                        continue;
+                    };
                     let Some(estimate) = mipd::update(
                         spec,
-                        &belief.typical,
+                        typical,
                         &cohort.regimen,
                         &plan.given,
                         &levels,
@@ -215,9 +210,10 @@ pub fn adapt(
                     ) else {
                         continue;
                     };
+                    // The steady state of the parameters the twin has now.
                     if let Some(auc24) = mipd::steady_state_auc24(
                         spec,
-                        &belief.typical,
+                        typical.at(clock.now),
                         &estimate.eta,
                         &cohort.regimen,
                         plan.maintenance_mg,

@@ -163,6 +163,13 @@ impl<P: Propagate> Subject<P> {
         &self.state
     }
 
+    /// Moves the state on with another propagator from now on (a model whose parameters
+    /// changed: a covariate that changed at this time), keeping the amounts, the infusions in
+    /// progress and the doses still to come. The initial state a reset returns to is kept.
+    pub fn set_propagator(&mut self, propagator: P) {
+        self.propagator = propagator;
+    }
+
     /// The current time (h).
     pub fn time(&self) -> f64 {
         self.time

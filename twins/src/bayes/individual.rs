@@ -12,7 +12,8 @@ use pk_models::{Record, RecordKind, SolutionPath};
 use serde::{Deserialize, Serialize};
 
 use super::objective::{Measurement, Objective, ObservedValue, Predictor};
-use crate::dataset::Individual;
+use crate::course::{self, ParameterCourse, Values};
+use crate::dataset::{Cell, Individual};
 use crate::error::{Error, Result};
 use crate::model_file::{ColumnLookup, CovariateSource, DoseEvent, ModelSpec};
 
@@ -28,7 +29,53 @@ pub struct Observation {
     pub measurement: Measurement,
 }
 
-/// A twin's doses and observations.
+/// Covariates known at one time (a dataset row's covariate columns): they override the
+/// patient's own from then on, read between records by the model's carry rule
+/// ([`crate::course`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CovariateRecord {
+    /// TIME (h).
+    pub time: f64,
+    /// Numeric covariates (`WT` kg, `CRCL` mL/min, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub numeric: BTreeMap<String, f64>,
+    /// Categorical covariates (`SEX`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub categories: BTreeMap<String, String>,
+}
+
+/// A patient's covariates with one record's values over them.
+struct Overlay<'a, S> {
+    base: &'a S,
+    record: &'a CovariateRecord,
+}
+
+impl<S: CovariateSource> CovariateSource for Overlay<'_, S> {
+    fn numeric(&self, name: &str) -> Option<f64> {
+        match self.record.numeric.get(name) {
+            Some(v) => Some(*v),
+            None if self.record.categories.contains_key(name) => None,
+            None => self.base.numeric(name),
+        }
+    }
+
+    fn category(&self, name: &str) -> Option<String> {
+        if let Some(c) = self.record.categories.get(name) {
+            return Some(c.clone());
+        }
+        match self.record.numeric.get(name) {
+            Some(v) => Some(v.to_string()),
+            None => self.base.category(name),
+        }
+    }
+
+    fn diplotype(&self, gene: &str) -> Option<crate::genotype::Diplotype> {
+        self.base.diplotype(gene)
+    }
+}
+
+/// A twin's doses, observations and covariate records.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct History {
@@ -36,13 +83,42 @@ pub struct History {
     pub doses: Vec<DoseEvent>,
     /// Observations.
     pub observations: Vec<Observation>,
+    /// Covariates that changed (none: the patient's own hold throughout).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<CovariateRecord>,
 }
 
 impl History {
-    /// Appends another history's doses and observations.
+    /// Appends another history's doses, observations and covariate records.
     pub fn extend(&mut self, other: &History) {
         self.doses.extend(other.doses.iter().cloned());
         self.observations.extend(other.observations.iter().cloned());
+        self.covariates.extend(other.covariates.iter().cloned());
+    }
+
+    /// Typical values over the history: the patient's covariates (`base`), overridden from each
+    /// covariate record on by its values, read by the model's carry rule; constant when there
+    /// are no records.
+    ///
+    /// # Errors
+    /// A covariate an effect reads is missing, or two records at one time differ.
+    pub fn typical_course(
+        &self,
+        spec: &ModelSpec,
+        base: &impl CovariateSource,
+        theta: &BTreeMap<String, f64>,
+    ) -> Result<ParameterCourse> {
+        if self.covariates.is_empty() {
+            return Ok(ParameterCourse::constant(spec.typical_values(base, theta)?));
+        }
+        let mut records: Vec<&CovariateRecord> = self.covariates.iter().collect();
+        records.sort_by(|a, b| a.time.total_cmp(&b.time));
+        spec.typical_course(
+            records
+                .into_iter()
+                .map(|record| (record.time, Overlay { base, record })),
+            theta,
+        )
     }
 
     /// Reads a dataset individual's rows: EVID 1 (and 4 without its reset) as doses, EVID 0
@@ -64,6 +140,17 @@ impl History {
                     what: "the model has no outputs to observe".into(),
                 })?;
         let mut history = History::default();
+        // The covariates the model reads that the dataset has columns for: every row gives them.
+        let covariate_columns: Vec<&str> = spec
+            .covariate_names()
+            .into_iter()
+            .filter(|name| {
+                individual
+                    .rows
+                    .first()
+                    .is_some_and(|r| r.cell(name).is_some())
+            })
+            .collect();
         for row in &individual.rows {
             let at = |e: Error| {
                 e.in_file(
@@ -74,6 +161,33 @@ impl History {
                     }),
                 )
             };
+            if !covariate_columns.is_empty() {
+                let mut record = CovariateRecord {
+                    time: row.time,
+                    numeric: BTreeMap::new(),
+                    categories: BTreeMap::new(),
+                };
+                for &name in &covariate_columns {
+                    match row.cell(name) {
+                        Some(Cell::Number(x)) => {
+                            record.numeric.insert(name.to_owned(), *x);
+                        }
+                        Some(Cell::Text(t)) => {
+                            record.categories.insert(name.to_owned(), t.clone());
+                        }
+                        _ => {
+                            return Err(at(Error::Inconsistent {
+                                what: format!(
+                                    "ID {}: {name} is empty on this row; the model's effects read \
+                                     {name}, so every row of a dataset with a {name} column gives it",
+                                    individual.id
+                                ),
+                            }));
+                        }
+                    }
+                }
+                history.covariates.push(record);
+            }
             match row.evid {
                 1 | 4 => history.doses.push(DoseEvent::from_row(row, spec)),
                 0 if row.mdv == 0 => {
@@ -127,14 +241,14 @@ enum Slot {
     Report { index: usize, output: usize },
 }
 
-/// A twin's model: typical values for its covariates, random effects, history; predicts its
-/// observations for any η. Built once per twin (the typical values read covariates and
-/// genotypes once), then evaluated many times by the optimiser and the sampler.
+/// A twin's model: typical values for its covariates (over time, when they change), random
+/// effects, history; predicts its observations for any η. Built once per twin (the typical
+/// values read covariates and genotypes once), then evaluated many times by the optimiser and
+/// the sampler.
 #[derive(Debug, Clone)]
 pub struct IndividualModel<'a> {
     spec: &'a ModelSpec,
-    typical: BTreeMap<String, f64>,
-    eta_targets: Vec<Option<String>>,
+    typical: ParameterCourse,
     history: History,
     observed: Vec<ObservedValue>,
     output_of: Vec<usize>,
@@ -142,28 +256,47 @@ pub struct IndividualModel<'a> {
 }
 
 impl<'a> IndividualModel<'a> {
-    /// The model of a twin with covariates `subject` and `history`, typical values overridden by
-    /// `theta` where given.
+    /// The model of a twin with covariates `subject` and `history` (whose covariate records
+    /// override `subject`'s from their times on), typical values overridden by `theta` where
+    /// given.
     pub fn new(
         spec: &'a ModelSpec,
         subject: &impl CovariateSource,
         theta: &BTreeMap<String, f64>,
         history: History,
     ) -> Result<Self> {
-        let typical = spec.typical_values(subject, theta)?;
-        Self::from_typical(spec, typical, history)
+        let typical = history.typical_course(spec, subject, theta)?;
+        Self::build(spec, typical, history)
     }
 
-    /// As [`IndividualModel::new`], from typical values already computed.
+    /// As [`IndividualModel::new`], from typical values already computed (over time, or a
+    /// [`ParameterCourse::constant`]).
+    ///
+    /// # Errors
+    /// As [`IndividualModel::new`]; and a history with covariate records, which need the
+    /// patient's covariates (use [`IndividualModel::new`]).
     pub fn from_typical(
         spec: &'a ModelSpec,
-        typical: BTreeMap<String, f64>,
+        typical: ParameterCourse,
         history: History,
     ) -> Result<Self> {
-        let effects = spec.random_effects().ok_or_else(|| Error::Undefined {
-            name: "random_effects".into(),
-            context: "Bayesian updating (the model file)".into(),
-        })?;
+        if !history.covariates.is_empty() {
+            return Err(Error::Inconsistent {
+                what: "a history with covariate records needs the patient's covariates, not \
+                       typical values computed without them"
+                    .into(),
+            });
+        }
+        Self::build(spec, typical, history)
+    }
+
+    fn build(spec: &'a ModelSpec, typical: ParameterCourse, history: History) -> Result<Self> {
+        if spec.random_effects().is_none() {
+            return Err(Error::Undefined {
+                name: "random_effects".into(),
+                context: "Bayesian updating (the model file)".into(),
+            });
+        }
         let names: Vec<&str> = spec.output_names().collect();
         let mut observed = Vec::with_capacity(history.observations.len());
         let mut output_of = Vec::with_capacity(history.observations.len());
@@ -210,15 +343,9 @@ impl<'a> IndividualModel<'a> {
             });
             output_of.push(index);
         }
-        let eta_targets = effects
-            .names()
-            .iter()
-            .map(|n| typical.contains_key(n).then(|| n.clone()))
-            .collect();
         Ok(Self {
             spec,
             typical,
-            eta_targets,
             history,
             observed,
             output_of,
@@ -236,8 +363,8 @@ impl<'a> IndividualModel<'a> {
         &self.history
     }
 
-    /// Typical values for this twin's covariates.
-    pub fn typical(&self) -> &BTreeMap<String, f64> {
+    /// Typical values for this twin's covariates, over time.
+    pub fn typical(&self) -> &ParameterCourse {
         &self.typical
     }
 
@@ -246,18 +373,26 @@ impl<'a> IndividualModel<'a> {
         &self.observed
     }
 
-    /// Individual parameters at `eta`.
+    /// Individual parameters at `eta` over time.
+    pub fn course(&self, eta: &[f64]) -> Result<ParameterCourse> {
+        self.typical
+            .try_map(|typical| Ok(self.with_etas(typical, eta)))
+    }
+
+    /// Individual parameters at `eta`, as they stand after the twin's last covariate record
+    /// (its parameters now; the same at all times when its covariates never changed).
     pub fn parameters(&self, eta: &[f64]) -> BTreeMap<String, f64> {
-        let mut values = self.typical.clone();
-        if let Some(effects) = self.spec.random_effects() {
-            for (i, (target, e)) in self.eta_targets.iter().zip(eta).enumerate() {
-                if let Some(name) = target
-                    && let Some(v) = values.get_mut(name)
-                {
-                    *v = effects.individual(i, *v, *e);
-                }
-            }
-        }
+        let last = self
+            .typical
+            .points()
+            .last()
+            .map_or_else(|| self.typical.initial(), |(_, v)| v);
+        self.with_etas(last, eta)
+    }
+
+    fn with_etas(&self, typical: &Values, eta: &[f64]) -> Values {
+        let mut values = typical.clone();
+        self.spec.apply_etas(&mut values, eta);
         values
     }
 
@@ -305,8 +440,7 @@ impl<'a> IndividualModel<'a> {
         out: &mut [f64],
     ) -> Result<()> {
         slots.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let parameters = self.parameters(eta);
-        let model = self.spec.build(&parameters)?;
+        let course = self.course(eta)?;
         let n_history = self.history.doses.len();
         let records = slots
             .iter()
@@ -317,7 +451,7 @@ impl<'a> IndividualModel<'a> {
                     } else {
                         &extra[i - n_history]
                     };
-                    Ok(Record::dose(d.time, self.spec.dose(d, &parameters)?))
+                    Ok(Record::dose(d.time, self.spec.dose(d, course.at(d.time))?))
                 }
                 Slot::Report { .. } => Ok(Record {
                     time: *t,
@@ -325,12 +459,15 @@ impl<'a> IndividualModel<'a> {
                 }),
             })
             .collect::<Result<Vec<_>>>()?;
-        let states = pk_models::simulate(&model, &records, self.path)?;
-        let mut values = Vec::new();
+        let run = course::simulate(self.spec, course, &records, self.path)?;
+        let n_outputs = self.spec.output_names().count();
         for (i, (_, _, slot)) in slots.iter().enumerate() {
             if let Slot::Report { index, output } = *slot {
-                self.spec.outputs_into(&model, states.state(i), &mut values);
-                out[index] = values.get(output).copied().unwrap_or(f64::NAN);
+                out[index] = run
+                    .outputs
+                    .get(i * n_outputs + output)
+                    .copied()
+                    .unwrap_or(f64::NAN);
             }
         }
         Ok(())

@@ -55,21 +55,23 @@ mod sampling;
 use std::collections::BTreeMap;
 
 pub use crate::model_file::DoseEvent;
-pub use individual::{History, IndividualModel, Observation};
+pub use individual::{CovariateRecord, History, IndividualModel, Observation};
 pub use map::{CovarianceSource, MapEstimate, MapSettings, estimate_map};
 pub use objective::{FnPredictor, Measurement, Objective, ObservedValue, Predictor};
 pub use patient::PatientData;
 pub use sampling::{PosteriorMethod, PosteriorSample, SamplingSettings, sample_posterior};
 
+use crate::course::ParameterCourse;
 use crate::error::Result;
-use crate::model_file::{CovariateSource, ModelSpec};
+use crate::model_file::ModelSpec;
 
 /// One update of a twin's posterior mode: the MAP estimate given the whole `history`,
 /// warm-started from `previous` (the last estimate, if any). Stateless, for callers (such as an
-/// engine system) that keep the twin's typical values, history and estimate themselves.
+/// engine system) that keep the twin's typical values (over time, when its covariates change),
+/// history and estimate themselves.
 pub fn update_map(
     spec: &ModelSpec,
-    typical: &BTreeMap<String, f64>,
+    typical: &ParameterCourse,
     history: &History,
     previous: Option<&MapEstimate>,
     settings: &MapSettings,
@@ -87,25 +89,26 @@ pub fn update_map(
 #[derive(Debug, Clone)]
 pub struct SequentialUpdater<'a> {
     spec: &'a ModelSpec,
-    typical: BTreeMap<String, f64>,
+    patient: PatientData,
+    theta: BTreeMap<String, f64>,
     history: History,
     estimate: Option<MapEstimate>,
     settings: MapSettings,
 }
 
 impl<'a> SequentialUpdater<'a> {
-    /// A twin with no history yet, typical values for `subject` (overridden by `theta`).
+    /// A twin of `patient` with no history yet, typical values overridden by `theta`.
     pub fn new(
         spec: &'a ModelSpec,
-        subject: &impl CovariateSource,
+        patient: &PatientData,
         theta: &BTreeMap<String, f64>,
     ) -> Result<Self> {
-        let typical = spec.typical_values(subject, theta)?;
-        // Fails early when the model has no random effects to update.
-        IndividualModel::from_typical(spec, typical.clone(), History::default())?;
+        // Fails early when the patient lacks a covariate or the model has no random effects.
+        IndividualModel::new(spec, patient, theta, History::default())?;
         Ok(Self {
             spec,
-            typical,
+            patient: patient.clone(),
+            theta: theta.clone(),
             history: History::default(),
             estimate: None,
             settings: MapSettings::default(),
@@ -125,9 +128,11 @@ impl<'a> SequentialUpdater<'a> {
         self
     }
 
-    /// Records a dose (the posterior does not change until the next observation).
+    /// Records a dose (the posterior does not change until the next observation), checked
+    /// against the model (its compartment and dose inputs).
     pub fn add_dose(&mut self, dose: DoseEvent) -> Result<()> {
-        self.spec.dose(&dose, &self.typical)?;
+        let model = self.model()?;
+        self.spec.dose(&dose, model.typical().at(dose.time))?;
         self.history.doses.push(dose);
         Ok(())
     }
@@ -146,8 +151,12 @@ impl<'a> SequentialUpdater<'a> {
         self.update_with(history)
     }
 
+    fn model_of(&self, history: History) -> Result<IndividualModel<'a>> {
+        IndividualModel::new(self.spec, &self.patient, &self.theta, history)
+    }
+
     fn update_with(&mut self, history: History) -> Result<&MapEstimate> {
-        let model = IndividualModel::from_typical(self.spec, self.typical.clone(), history)?;
+        let model = self.model_of(history)?;
         let warm = self.estimate.as_ref().map(|e| e.eta.as_slice());
         let estimate = estimate_map(&model.objective()?, warm, &self.settings)?;
         self.history = model.history().clone();
@@ -166,6 +175,6 @@ impl<'a> SequentialUpdater<'a> {
 
     /// The twin's model with its current history (for forecasts and sampling).
     pub fn model(&self) -> Result<IndividualModel<'a>> {
-        IndividualModel::from_typical(self.spec, self.typical.clone(), self.history.clone())
+        self.model_of(self.history.clone())
     }
 }

@@ -1,5 +1,5 @@
 //! A patient's covariates: body size, age, sex, renal function, albumin, ancestry and
-//! co-medication, plus time-varying covariate series.
+//! co-medication, and how one that changes over time is read ([`Carry`]).
 //!
 //! Derived covariates are computed when not given: body-surface area by Mosteller
 //! (or Du Bois, see [`BsaFormula`]) and creatinine clearance by Cockcroft–Gault with
@@ -26,7 +26,7 @@ mod time_varying;
 
 pub use body_size::BsaFormula;
 pub use renal::cockcroft_gault_ml_min;
-pub use time_varying::{Carry, CovariateSeries, CovariateSeriesFile, Observation};
+pub use time_varying::Carry;
 
 use std::collections::BTreeSet;
 

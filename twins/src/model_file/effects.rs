@@ -124,6 +124,14 @@ impl Effect {
         }
     }
 
+    /// Whether [`Effect::reads`] names a gene (a genotype effect) rather than a covariate.
+    pub fn reads_gene(&self) -> bool {
+        matches!(
+            self,
+            Effect::Diplotype { .. } | Effect::Phenotype { .. } | Effect::AlleleCopies { .. }
+        )
+    }
+
     /// Checks names against the gene catalogue and numbers for finiteness.
     pub fn validate(&self, genes: &GeneCatalogue) -> Result<()> {
         let finite = |name: &str, v: f64| {
@@ -314,6 +322,20 @@ impl CovariateSource for Patient {
 
     fn diplotype(&self, gene: &str) -> Option<Diplotype> {
         Patient::diplotype(self, gene).cloned()
+    }
+}
+
+impl CovariateSource for crate::population::PatientAt<'_> {
+    fn numeric(&self, name: &str) -> Option<f64> {
+        self.covariates.numeric(name)
+    }
+
+    fn category(&self, name: &str) -> Option<String> {
+        self.covariates.category(name)
+    }
+
+    fn diplotype(&self, gene: &str) -> Option<Diplotype> {
+        self.patient.diplotype(gene).cloned()
     }
 }
 

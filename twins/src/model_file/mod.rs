@@ -44,6 +44,11 @@
 //! )
 //! ```
 //!
+//! Covariates are read on every record of a dataset (and along a population's trajectories in a
+//! scenario): when they change, the parameters change, read between records by the file's
+//! `covariates: (carry: ...)` rule — `NextBackward` by default, as NONMEM reads them (a record's
+//! values hold over the interval that ends at it), or `LastForward` (see [`crate::course`]).
+//!
 //! Parameters each structure needs (units): 1 compartment `CL` (L/h), `V` (L); 2 compartments
 //! `CL`, `V1`, `Q` (L/h), `V2` (or micro-constants `K12`, `K21` (1/h) instead of `Q`, `V2`); 3 compartments `CL`, `V1`, `Q2`, `V2`, `Q3`, `V3`; first-order
 //! absorption `KA` (1/h); transit absorption `NTR` (count), `MTT` (h), `KA`; Michaelis–Menten
@@ -56,6 +61,8 @@ use pk_models::pd::{AnyPd, PkPd};
 use pk_models::{Absorption, CompartmentModel, Disposition, LinearSystem, MichaelisMenten, Model};
 use serde::{Deserialize, Serialize};
 
+use crate::course::{ParameterCourse, Values};
+use crate::covariates::Carry;
 use crate::error::{Error, Result, locate};
 use crate::genotype::GeneCatalogue;
 use crate::variability::{ParameterUncertainty, RandomEffects, RandomEffectsFile, ResidualError};
@@ -259,6 +266,36 @@ pub struct ModelFile {
     /// Uncertainty of the typical values, for replicate trials.
     #[serde(default)]
     pub uncertainty: Option<UncertaintyFile>,
+    /// How covariates that change over time are read.
+    #[serde(default)]
+    pub covariates: CovariatesFile,
+}
+
+/// How the model reads its covariates.
+///
+/// ```ron
+/// covariates: (carry: LastForward),
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CovariatesFile {
+    /// Between two records whose covariates differ: `NextBackward` (the default, NONMEM's: a
+    /// record's values hold over the interval that ends at it) or `LastForward` (a record's
+    /// values hold from it on). See [`crate::course`].
+    #[serde(default = "next_backward")]
+    pub carry: Carry,
+}
+
+fn next_backward() -> Carry {
+    Carry::NextBackward
+}
+
+impl Default for CovariatesFile {
+    fn default() -> Self {
+        Self {
+            carry: Carry::NextBackward,
+        }
+    }
 }
 
 /// One output read from one state slot: `scale · state[slot] / divisor`
@@ -621,6 +658,13 @@ impl ModelSpec {
         etas: &[f64],
     ) -> Result<BTreeMap<String, f64>> {
         let mut values = self.typical_values(subject, theta)?;
+        self.apply_etas(&mut values, etas);
+        Ok(values)
+    }
+
+    /// Applies random effects `etas` (in the order of [`RandomEffects::names`]; empty for none)
+    /// to typical `values`: P = TV·exp(η) for a log-normal effect, TV + η for a normal one.
+    pub fn apply_etas(&self, values: &mut Values, etas: &[f64]) {
         if let Some(r) = &self.random_effects {
             for (i, (name, eta)) in r.names().iter().zip(etas).enumerate() {
                 if let Some(v) = values.get_mut(name) {
@@ -628,7 +672,60 @@ impl ModelSpec {
                 }
             }
         }
-        Ok(values)
+    }
+
+    /// How the model reads covariates that change between records.
+    pub fn carry(&self) -> Carry {
+        self.file.covariates.carry
+    }
+
+    /// Typical values over time: at each `(time h, covariates)` the typical values for those
+    /// covariates, read between times by the model's [`Carry`] rule ([`crate::course`]).
+    /// `theta` overrides typical values by name.
+    ///
+    /// # Errors
+    /// A covariate an effect reads is missing at one of the times (the error names the time),
+    /// or the times are out of order or repeat with other values.
+    pub fn typical_course<S: CovariateSource>(
+        &self,
+        points: impl IntoIterator<Item = (f64, S)>,
+        theta: &BTreeMap<String, f64>,
+    ) -> Result<ParameterCourse> {
+        let points: Vec<(f64, S)> = points.into_iter().collect();
+        let several = points.len() > 1;
+        let values = points
+            .into_iter()
+            .map(|(t, subject)| {
+                self.typical_values(&subject, theta)
+                    .map(|v| (t, v))
+                    .map_err(|e| {
+                        // A time is worth naming only when there are several.
+                        if several {
+                            Error::AtTime {
+                                time_h: t,
+                                problem: Box::new(e),
+                            }
+                        } else {
+                            e
+                        }
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        ParameterCourse::new(self.carry(), values)
+    }
+
+    /// The covariates (not genes) the parameters' effects read, each once, in the order first
+    /// named: `WT`, `AGE`, `CRCL`, `SEX`, `COMED:amiodarone`, ...
+    pub fn covariate_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for p in self.file.parameters.values() {
+            for e in &p.effects {
+                if !e.reads_gene() && !names.contains(&e.reads()) {
+                    names.push(e.reads());
+                }
+            }
+        }
+        names
     }
 
     /// The file as written.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::distribution::Distribution;
 use super::empirical::EmpiricalTable;
+use super::trajectory::TrajectoryFile;
 use crate::covariates::Sex;
 use crate::error::{Error, Result, locate};
 use crate::genotype::{Ancestry, Gene, GeneCatalogue};
@@ -110,6 +111,10 @@ pub struct PopulationFile {
     /// Between-subject random effects.
     #[serde(default)]
     pub random_effects: Option<RandomEffectsFile>,
+    /// Covariates that change during a trial, from each twin's baseline (see
+    /// [`super::trajectory`]); the others keep their baseline throughout.
+    #[serde(default)]
+    pub time_varying: BTreeMap<ContinuousCovariate, TrajectoryFile>,
 }
 
 fn default_sex() -> BTreeMap<Sex, f64> {
@@ -138,6 +143,8 @@ pub struct PopulationModel {
     pub(crate) comedications: Vec<(String, f64)>,
     pub(crate) genes: Vec<Arc<Gene>>,
     pub(crate) random_effects: Option<RandomEffects>,
+    /// Time-varying covariates, in a fixed order, with their trajectories.
+    pub(crate) time_varying: Vec<(ContinuousCovariate, TrajectoryFile)>,
 }
 
 /// A validation error and the RON key it concerns (to locate it in the text).
@@ -321,6 +328,25 @@ impl PopulationModel {
             .map(RandomEffects::try_from)
             .transpose()
             .map_err(|e| (e, Some("omega".into())))?;
+        let mut time_varying = Vec::new();
+        for (name, trajectory) in &file.time_varying {
+            let key = Some("time_varying".to_owned());
+            trajectory
+                .validate(name.name())
+                .map_err(|e| (e, key.clone()))?;
+            if !file.covariates.contains_key(name) {
+                let e = Error::Undefined {
+                    name: name.name().into(),
+                    context: format!(
+                        "time_varying (a trajectory starts from the twin's baseline: give {} a \
+                         distribution in `covariates`)",
+                        name.name()
+                    ),
+                };
+                return Err((e, key));
+            }
+            time_varying.push((*name, trajectory.clone()));
+        }
         Ok(PopulationModel {
             file,
             continuous,
@@ -332,6 +358,7 @@ impl PopulationModel {
             comedications,
             genes,
             random_effects,
+            time_varying,
         })
     }
 

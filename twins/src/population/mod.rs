@@ -9,6 +9,7 @@ mod distribution;
 mod empirical;
 mod record;
 mod sampler;
+pub mod trajectory;
 
 pub use description::{
     ContinuousCovariate, CorrelationFile, PROPORTION_SUM_TOLERANCE, PopulationFile, PopulationModel,
@@ -16,4 +17,4 @@ pub use description::{
 pub use distribution::{Distribution, TruncationMethod};
 pub use empirical::EmpiricalTable;
 pub use record::PatientRecord;
-pub use sampler::{MAX_REJECTION_TRIES, Patient, sample_population};
+pub use sampler::{CovariatesAt, MAX_REJECTION_TRIES, Patient, PatientAt, sample_population};

@@ -34,6 +34,24 @@ impl Patient {
     }
 }
 
+/// A patient's covariates from a time on (a record of a time-varying trajectory).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CovariatesAt {
+    /// The record's time (h from the trial's start).
+    pub time_h: f64,
+    /// The covariates then.
+    pub covariates: Covariates,
+}
+
+/// A patient with other covariates (those at a time of its course) and its own genotypes.
+#[derive(Debug, Clone, Copy)]
+pub struct PatientAt<'a> {
+    /// The patient (genotypes).
+    pub patient: &'a Patient,
+    /// The covariates in force.
+    pub covariates: &'a Covariates,
+}
+
 /// Draws `n` patients with keys (seed, replicate 0, cohort 0, twin 0..n).
 ///
 /// Each patient depends only on its key, so the result is the same whatever order or
@@ -81,6 +99,81 @@ impl PopulationModel {
             genotypes,
             etas,
         })
+    }
+
+    /// Whether the population has covariates that change during a trial.
+    pub fn has_time_varying(&self) -> bool {
+        !self.time_varying.is_empty()
+    }
+
+    /// The patient's covariates after its baseline, at every record time of the population's
+    /// trajectories up to `until_h` (h), in time order; empty when nothing varies. Each
+    /// trajectory's rate of change is drawn from the patient's own stream
+    /// ([`Purpose::CovariateCourse`]), so it depends on the key only. Derived covariates (BSA,
+    /// Cockcroft–Gault creatinine clearance) are computed anew at each time.
+    ///
+    /// # Errors
+    /// More than [`super::trajectory::MAX_RECORDS`] record times, or covariates a trajectory
+    /// takes out of their valid range (a weight that falls to 0): named with the time.
+    pub fn sample_course(&self, patient: &Patient, until_h: f64) -> Result<Vec<CovariatesAt>> {
+        if self.time_varying.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rng = patient.key.stream(Purpose::CovariateCourse);
+        let z: Vec<f64> = self
+            .time_varying
+            .iter()
+            .map(|_| rng.sample(StandardNormal))
+            .collect();
+        let mut times = Vec::new();
+        for (name, t) in &self.time_varying {
+            if until_h / t.every_h > super::trajectory::MAX_RECORDS {
+                return Err(Error::InvalidValue {
+                    name: format!("time_varying.{}.every_h", name.name()),
+                    value: t.every_h,
+                    expected: "an interval giving at most 100,000 records over the trial",
+                });
+            }
+            let mut k = 1.0;
+            while k * t.every_h <= until_h {
+                times.push(k * t.every_h);
+                k += 1.0;
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        times.dedup();
+        let base = &patient.covariates;
+        times
+            .into_iter()
+            .map(|time_h| {
+                let mut input = CovariatesInput {
+                    weight_kg: base.weight_kg,
+                    height_cm: base.height_cm,
+                    age_years: base.age_years,
+                    sex: base.sex,
+                    serum_creatinine_mg_dl: base.serum_creatinine_mg_dl,
+                    albumin_g_dl: base.albumin_g_dl,
+                    ancestry: base.ancestry,
+                    comedications: base.comedications.clone(),
+                    ..CovariatesInput::default()
+                };
+                for ((name, trajectory), &z) in self.time_varying.iter().zip(&z) {
+                    let slot = match name {
+                        ContinuousCovariate::Weight => &mut input.weight_kg,
+                        ContinuousCovariate::Height => &mut input.height_cm,
+                        ContinuousCovariate::Age => &mut input.age_years,
+                        ContinuousCovariate::SerumCreatinine => &mut input.serum_creatinine_mg_dl,
+                        ContinuousCovariate::Albumin => &mut input.albumin_g_dl,
+                    };
+                    *slot = trajectory.value_at(*slot, z, time_h);
+                }
+                let covariates = Covariates::new(input).map_err(|e| Error::AtTime {
+                    time_h,
+                    problem: Box::new(e),
+                })?;
+                Ok(CovariatesAt { time_h, covariates })
+            })
+            .collect()
     }
 
     /// Draws covariates: sex, ancestry, co-medications, the empirical row, then the

@@ -105,6 +105,7 @@ fn map_guided_dosing_raises_target_attainment_over_standard_dosing() -> Result<(
             History {
                 doses: day1.clone(),
                 observations: vec![],
+                covariates: Vec::new(),
             },
         )?;
         let mut f = Vec::new();
@@ -129,6 +130,7 @@ fn map_guided_dosing_raises_target_attainment_over_standard_dosing() -> Result<(
             History {
                 doses: day1,
                 observations,
+                covariates: Vec::new(),
             },
         )?;
         let map = estimate_map(&model.objective()?, None, &MapSettings::default())?;
@@ -182,6 +184,7 @@ fn posterior_dose_search_respects_the_adverse_event_ceiling() -> Result<()> {
                 measurement: Measurement::Value(27.0),
             },
         ],
+        covariates: Vec::new(),
     };
     let model = IndividualModel::new(&spec, &patient, &BTreeMap::new(), history)?;
     let problem = model.objective()?;

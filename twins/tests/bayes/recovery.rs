@@ -83,6 +83,7 @@ fn true_parameters_fall_in_90_percent_intervals_90_percent_of_the_time() -> Resu
             History {
                 doses: vec![dose.clone()],
                 observations: vec![],
+                covariates: Vec::new(),
             },
         )?;
         let mut f = Vec::new();
@@ -103,6 +104,7 @@ fn true_parameters_fall_in_90_percent_intervals_90_percent_of_the_time() -> Resu
             History {
                 doses: vec![dose],
                 observations,
+                covariates: Vec::new(),
             },
         )?;
         let problem = model.objective()?;

@@ -9,6 +9,7 @@ use twins::bayes::{
     DoseEvent, History, IndividualModel, MapSettings, Measurement, Observation, PatientData,
     SequentialUpdater, estimate_map, update_map,
 };
+use twins::course::ParameterCourse;
 
 use crate::fixtures::{ORAL, spec};
 
@@ -64,6 +65,7 @@ fn one_at_a_time_equals_all_at_once() -> Result<()> {
     let history = History {
         doses,
         observations,
+        covariates: Vec::new(),
     };
     let model = IndividualModel::new(&spec, &patient, &BTreeMap::new(), history.clone())?;
     let batch = estimate_map(&model.objective()?, None, &MapSettings::default())?;
@@ -86,12 +88,13 @@ fn one_at_a_time_equals_all_at_once() -> Result<()> {
     }
     assert!((sequential.objective - batch.objective).abs() < 1e-9 * (1.0 + batch.objective.abs()));
     // The stateless update an engine system calls gives the same mode.
-    let typical = spec.typical_values(&patient, &BTreeMap::new())?;
+    let typical = ParameterCourse::constant(spec.typical_values(&patient, &BTreeMap::new())?);
     let mut previous = None;
     for k in 1..=history.observations.len() {
         let partial = History {
             doses: history.doses.clone(),
             observations: history.observations[..k].to_vec(),
+            covariates: Vec::new(),
         };
         previous = Some(update_map(
             &spec,

@@ -64,6 +64,7 @@ fn twin_round_trips_and_its_journal_replays_to_the_same_posteriors() -> Result<(
         History {
             doses: vec![dose(0.0)],
             observations: vec![],
+            covariates: Vec::new(),
         },
         "doses.csv",
     )?;
@@ -73,6 +74,7 @@ fn twin_round_trips_and_its_journal_replays_to_the_same_posteriors() -> Result<(
         History {
             doses: vec![],
             observations: vec![level(2.0, 6.0)],
+            covariates: Vec::new(),
         },
         "a.csv",
     )?;
@@ -81,6 +83,7 @@ fn twin_round_trips_and_its_journal_replays_to_the_same_posteriors() -> Result<(
         History {
             doses: vec![dose(12.0)],
             observations: vec![level(11.0, 2.1), level(14.0, 8.2)],
+            covariates: Vec::new(),
         },
         "b.csv",
     )?;
@@ -124,6 +127,7 @@ fn adding_the_same_levels_twice_is_refused_and_changes_nothing() -> Result<()> {
     let levels = History {
         doses: vec![dose(0.0)],
         observations: vec![level(2.0, 6.0)],
+        covariates: Vec::new(),
     };
     twin.add(&spec, levels.clone(), "a.csv")?;
     let before = twin.clone();
@@ -175,6 +179,7 @@ fn an_edited_history_that_disagrees_with_the_journal_is_refused() -> Result<()> 
         History {
             doses: vec![dose(0.0)],
             observations: vec![level(2.0, 6.0)],
+            covariates: Vec::new(),
         },
         "a.csv",
     )?;
@@ -204,6 +209,7 @@ fn crash_writer_child() -> Result<()> {
             History {
                 doses: vec![],
                 observations: vec![level(t, value)],
+                covariates: Vec::new(),
             },
             "child",
         )?;
@@ -223,6 +229,7 @@ fn killing_a_writer_mid_write_leaves_the_previous_twin_intact() -> Result<()> {
         History {
             doses: vec![dose(0.0)],
             observations: vec![level(1.0, 5.0)],
+            covariates: Vec::new(),
         },
         "seed",
     )?;
