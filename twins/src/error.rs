@@ -158,10 +158,12 @@ pub enum Error {
         text: String,
     },
     /// No gene of this name is known.
-    #[error("unknown gene `{gene}`")]
+    #[error("unknown gene `{gene}`{hint}")]
     UnknownGene {
         /// The name asked for.
         gene: String,
+        /// " (did you mean `X`?); known: ...".
+        hint: String,
     },
     /// An ancestry group has no allele frequencies for this gene.
     #[error("{gene} has no allele frequencies for {group:?}")]
@@ -194,6 +196,16 @@ pub enum Error {
         name: String,
         /// Where it was referred to.
         context: String,
+    },
+    /// A name of a known kind (a phenotype, a gene, a covariate) that is not one of them.
+    #[error("unknown {what} `{name}`{hint}")]
+    Unknown {
+        /// What kind of name, e.g. "CYP3A5 phenotype".
+        what: String,
+        /// The name given.
+        name: String,
+        /// " (did you mean `X`?); known: ..." ([`crate::suggest::hint`]).
+        hint: String,
     },
     /// A category or diplotype seen at prediction time was not in the training data.
     #[error("feature `{feature}` has level `{level}`, which the model was not trained on")]
@@ -356,8 +368,11 @@ mod tests {
 
     #[test]
     fn in_file_message_names_file_position_and_problem() {
-        let e = Error::UnknownGene { gene: "XYZ".into() }
-            .in_file("a.ron", Some(Position { line: 2, column: 5 }));
+        let e = Error::UnknownGene {
+            gene: "XYZ".into(),
+            hint: String::new(),
+        }
+        .in_file("a.ron", Some(Position { line: 2, column: 5 }));
         assert_eq!(e.to_string(), "a.ron:2:5: unknown gene `XYZ`");
     }
 }

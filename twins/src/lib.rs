@@ -82,6 +82,7 @@ pub mod random;
 pub mod stats;
 // Durable twin files (owned by the twin-learning engineer: keep this line).
 pub mod store;
+pub mod suggest;
 pub mod variability;
 
 pub use error::{Error, Result};

@@ -331,7 +331,7 @@ fn unknown_gene_in_population_fails_with_position() -> Result<()> {
             column: 21
         })
     );
-    assert!(matches!(problem, Error::UnknownGene { gene } if gene == "CYP9Z9"));
+    assert!(matches!(problem, Error::UnknownGene { gene, .. } if gene == "CYP9Z9"));
     Ok(())
 }
 
@@ -445,7 +445,7 @@ fn effect_table_with_unknown_gene_or_allele_names_file_and_line() -> Result<()> 
     let (file, position, problem) = located(&err);
     assert!(file.ends_with("gene.ron"));
     assert_eq!(position.map(|p| p.line), Some(3));
-    assert!(matches!(problem, Error::UnknownGene { gene } if gene == "CYP2C99"));
+    assert!(matches!(problem, Error::UnknownGene { gene, .. } if gene == "CYP2C99"));
     let text = "(\n    target: \"CL\",\n    gene: \"CYP2C9\",\n    rows: [\n        (diplotype: \"*1/*1\", mean_log: 1.0, sd_log: 0.2),\n        (diplotype: \"*1/*42\", mean_log: 0.8, sd_log: 0.2),\n    ],\n)";
     let path = write(dir.path(), "allele.ron", text)?;
     let err = EffectTable::from_ron_path(&path, &genes).expect_err("no *42");

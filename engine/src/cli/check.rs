@@ -53,6 +53,7 @@ pub fn check_command(args: &CheckArgs) -> anyhow::Result<()> {
         replicates: args.replicates.or(expected.as_ref().map(|e| e.replicates)),
     };
     let scenario = Arc::new(Scenario::load(&args.scenario, overrides)?);
+    super::run::print_notes(&scenario);
     let temp = tempdir_for(&args.scenario)?;
     let out = args.out.clone().unwrap_or_else(|| temp.clone());
     let summary = run(

@@ -48,6 +48,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<()> {
             replicates: args.replicates,
         },
     )?;
+    print_notes(&scenario);
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(args.scenario.file_stem().unwrap_or_default())
     });
@@ -74,6 +75,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<()> {
 /// Runs `twinsim validate`.
 pub fn validate_command(args: &ValidateArgs) -> anyhow::Result<()> {
     let scenario = Scenario::load(&args.scenario, Overrides::default())?;
+    print_notes(&scenario);
     println!(
         "{}: valid — {} arm(s), {} twin(s) per arm, {} replicate(s), {} outcome(s)",
         args.scenario.display(),
@@ -83,4 +85,11 @@ pub fn validate_command(args: &ValidateArgs) -> anyhow::Result<()> {
         scenario.outcomes.len()
     );
     Ok(())
+}
+
+/// Prints what validation filled in because a file said so (on stderr, before any output).
+pub fn print_notes(scenario: &Scenario) {
+    for note in &scenario.notes {
+        eprintln!("note: {}: {note}", scenario.path.display());
+    }
 }

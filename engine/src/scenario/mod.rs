@@ -63,6 +63,9 @@ pub struct Scenario {
     pub output_units: Vec<String>,
     /// FNV-1a hash of the scenario, model and population files' bytes.
     pub files_hash: u64,
+    /// What validation filled in because a file said so (a model's covariate defaults), for the
+    /// user to read: the command line prints them.
+    pub notes: Vec<String>,
 }
 
 /// A validated arm.

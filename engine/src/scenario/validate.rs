@@ -120,13 +120,11 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
 
     // The population.
     let population = match &file.population {
-        None => Arc::new(PopulationModel::from_ron_str("()", path).map_err(|source| {
-            Error::Referenced {
-                path: path.to_owned(),
-                what: "the default population".into(),
-                source: Box::new(source),
-            }
-        })?),
+        None => PopulationModel::from_ron_str("()", path).map_err(|source| Error::Referenced {
+            path: path.to_owned(),
+            what: "the default population".into(),
+            source: Box::new(source),
+        })?,
         Some(p) => {
             let pop_path = base.join(p);
             if !pop_path.is_file() {
@@ -137,15 +135,15 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
                 ));
             }
             files_hash = fnv1a(files_hash, &std::fs::read(&pop_path).unwrap_or_default());
-            Arc::new(
-                PopulationModel::from_path(&pop_path).map_err(|source| Error::Referenced {
-                    path: path.to_owned(),
-                    what: format!("population file {p}"),
-                    source: Box::new(source),
-                })?,
-            )
+            PopulationModel::from_path(&pop_path).map_err(|source| Error::Referenced {
+                path: path.to_owned(),
+                what: format!("population file {p}"),
+                source: Box::new(source),
+            })?
         }
     };
+    let (population, notes) = covering(&c, &file, &model, population)?;
+    let population = Arc::new(population);
 
     // Sizes and times.
     if file.twins_per_arm == 0 {
@@ -582,7 +580,84 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
         output_names,
         output_units,
         files_hash,
+        notes,
     })
+}
+
+/// The population, checked to give every covariate and gene the model reads: those it does not
+/// describe must have a default in the model file (`covariates: (defaults: ...)`), which is then
+/// fixed for every twin and said in a note. A twin never silently gets a value nobody stated.
+fn covering(
+    c: &Checker<'_>,
+    file: &ScenarioFile,
+    model: &ModelSpec,
+    population: PopulationModel,
+) -> Result<(PopulationModel, Vec<String>), Error> {
+    let which = file.population.as_ref().map_or_else(
+        || "the default population (none named)".to_owned(),
+        |p| format!("population {p}"),
+    );
+    for gene in model.gene_names() {
+        if !population.genes().iter().any(|g| g.name() == gene) {
+            return Err(c.err(
+                "population",
+                None,
+                format!(
+                    "the model's effects read {gene} genotypes, which {which} does not give: add \
+                     \"{gene}\" to its `genes`"
+                ),
+            ));
+        }
+    }
+    let defaults = model.covariate_defaults();
+    let mut fix = Vec::new();
+    let mut notes = Vec::new();
+    for name in model.covariate_names() {
+        match (population.gives(name), defaults.get(name)) {
+            (Some(true), _) => {}
+            (Some(false), Some(&value)) => {
+                fix.push((name.to_owned(), value));
+                notes.push(format!(
+                    "every twin has {name} = {value}: the model file's default, since {which} does \
+                     not describe {name}"
+                ));
+            }
+            (None, Some(&value)) => notes.push(format!(
+                "every twin has {name} = {value}: the model file's default (no population gives \
+                 {name})"
+            )),
+            (given, None) => {
+                let problem = match given {
+                    Some(_) => format!(
+                        "the model's effects read {name}, which {which} does not describe: give it \
+                         a distribution there, or a default in the model file's \
+                         `covariates: (defaults: {{\"{name}\": ...}})`"
+                    ),
+                    None => format!(
+                        "the model's effects read `{name}`, which no population gives{}; declare \
+                         a default in the model file's `covariates: (defaults: ...)` if it is meant",
+                        twins::suggest::hint(
+                            name,
+                            PopulationModel::COVARIATES.into_iter().chain([
+                                "SEX",
+                                "ANCESTRY",
+                                "COMED:<flag>"
+                            ])
+                        )
+                    ),
+                };
+                return Err(c.err("population", None, problem));
+            }
+        }
+    }
+    let population = population
+        .with_fixed(&fix)
+        .map_err(|source| Error::Referenced {
+            path: c.path.to_owned(),
+            what: "the model file's covariate defaults".into(),
+            source: Box::new(source),
+        })?;
+    Ok((population, notes))
 }
 
 fn check_outcome_window(
@@ -720,15 +795,18 @@ fn dose(
             doses,
             default,
         } => {
-            let genotyped = population.genes().iter().any(|g| g.name() == gene);
-            if !genotyped {
+            let Some(g) = population.genes().iter().find(|g| g.name() == gene) else {
                 return Err(c.err(
                     format!("{field}.gene"),
                     anchor,
                     format!("the population does not genotype `{gene}` (add it to the population's genes)"),
                 ));
-            }
+            };
             for (k, d) in doses {
+                // A misspelt phenotype would match no twin and send everyone to the default.
+                if let Err(e) = g.check_phenotype(k) {
+                    return Err(c.err(format!("{field}.doses[{k}]"), anchor, e.to_string()));
+                }
                 dose(c, &format!("{field}.doses[{k}]"), anchor, d, population)?;
             }
             dose(c, &format!("{field}.default"), anchor, default, population)

@@ -247,6 +247,41 @@ impl Gene {
         &self.name
     }
 
+    /// The phenotypes the gene's rule can give, in the table's order (`Indeterminate` last: a
+    /// pair no rule covers).
+    pub fn phenotypes(&self) -> Vec<super::Phenotype> {
+        use super::Phenotype;
+        let mut out: Vec<Phenotype> = match &self.rule {
+            PhenotypeRule::ActivityScore(bands) => bands.iter().map(|b| b.phenotype).collect(),
+            PhenotypeRule::FunctionPairs(pairs) => pairs.iter().map(|p| p.phenotype).collect(),
+            PhenotypeRule::Carrier(_) => vec![Phenotype::Carrier, Phenotype::NonCarrier],
+        };
+        out.push(Phenotype::Indeterminate);
+        let mut seen = Vec::new();
+        out.retain(|p| {
+            let new = !seen.contains(p);
+            seen.push(*p);
+            new
+        });
+        out
+    }
+
+    /// Checks that `name` is a phenotype this gene can have (`Expresser`, `PoorMetabolizer`, ...).
+    ///
+    /// # Errors
+    /// [`Error::Undefined`] naming the phenotypes it can have, with the closest as a suggestion.
+    pub fn check_phenotype(&self, name: &str) -> Result<()> {
+        let names: Vec<String> = self.phenotypes().iter().map(|p| format!("{p:?}")).collect();
+        if names.iter().any(|n| n == name) {
+            return Ok(());
+        }
+        Err(Error::Unknown {
+            what: format!("{} phenotype", self.name),
+            name: name.to_owned(),
+            hint: crate::suggest::hint(name, names.iter().map(String::as_str)),
+        })
+    }
+
     /// The table's citation.
     pub fn source(&self) -> &str {
         &self.source

@@ -198,8 +198,12 @@ impl Effect {
                 Ok(())
             }
             Effect::Phenotype { gene, factors } => {
-                genes.get(gene)?;
-                factors.iter().try_for_each(|(k, v)| positive(k, *v))
+                let g = genes.get(gene)?;
+                for (k, v) in factors {
+                    g.check_phenotype(k)?;
+                    positive(k, *v)?;
+                }
+                Ok(())
             }
             Effect::AlleleCopies {
                 gene,

@@ -274,7 +274,7 @@ pub struct ModelFile {
 /// How the model reads its covariates.
 ///
 /// ```ron
-/// covariates: (carry: LastForward),
+/// covariates: (carry: LastForward, defaults: {"ALB": 4.0}),
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -284,6 +284,33 @@ pub struct CovariatesFile {
     /// values hold from it on). See [`crate::course`].
     #[serde(default = "next_backward")]
     pub carry: Carry,
+    /// Values for numeric covariates a dataset, patient or population does not give (in the
+    /// covariate's unit). Without one, a covariate the model reads and nobody gives is an error:
+    /// no value is filled in that the model file does not state.
+    #[serde(default)]
+    pub defaults: BTreeMap<String, f64>,
+}
+
+/// A covariate source with the model file's declared defaults behind it.
+struct WithDefaults<'a, S> {
+    subject: &'a S,
+    defaults: &'a BTreeMap<String, f64>,
+}
+
+impl<S: CovariateSource> CovariateSource for WithDefaults<'_, S> {
+    fn numeric(&self, name: &str) -> Option<f64> {
+        self.subject
+            .numeric(name)
+            .or_else(|| self.defaults.get(name).copied())
+    }
+
+    fn category(&self, name: &str) -> Option<String> {
+        self.subject.category(name)
+    }
+
+    fn diplotype(&self, gene: &str) -> Option<crate::genotype::Diplotype> {
+        self.subject.diplotype(gene)
+    }
 }
 
 fn next_backward() -> Carry {
@@ -294,6 +321,7 @@ impl Default for CovariatesFile {
     fn default() -> Self {
         Self {
             carry: Carry::NextBackward,
+            defaults: BTreeMap::new(),
         }
     }
 }
@@ -635,11 +663,15 @@ impl ModelSpec {
         subject: &impl CovariateSource,
         theta: &BTreeMap<String, f64>,
     ) -> Result<BTreeMap<String, f64>> {
+        let subject = WithDefaults {
+            subject,
+            defaults: &self.file.covariates.defaults,
+        };
         let mut out = BTreeMap::new();
         for (name, p) in &self.file.parameters {
             let mut value = theta.get(name).copied().unwrap_or(p.value);
             for effect in &p.effects {
-                value *= effect.factor(subject).map_err(|e| Error::Parameter {
+                value *= effect.factor(&subject).map_err(|e| Error::Parameter {
                     name: name.clone(),
                     problem: Box::new(e),
                 })?;
@@ -677,6 +709,24 @@ impl ModelSpec {
     /// How the model reads covariates that change between records.
     pub fn carry(&self) -> Carry {
         self.file.covariates.carry
+    }
+
+    /// The values the model file declares for covariates nobody gives.
+    pub fn covariate_defaults(&self) -> &BTreeMap<String, f64> {
+        &self.file.covariates.defaults
+    }
+
+    /// The genes the parameters' effects read, each once.
+    pub fn gene_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for p in self.file.parameters.values() {
+            for e in &p.effects {
+                if e.reads_gene() && !names.contains(&e.reads()) {
+                    names.push(e.reads());
+                }
+            }
+        }
+        names
     }
 
     /// Typical values over time: at each `(time h, covariates)` the typical values for those

@@ -145,6 +145,8 @@ pub struct PopulationModel {
     pub(crate) random_effects: Option<RandomEffects>,
     /// Time-varying covariates, in a fixed order, with their trajectories.
     pub(crate) time_varying: Vec<(ContinuousCovariate, TrajectoryFile)>,
+    /// Covariates fixed for every twin ([`PopulationModel::with_fixed`]).
+    pub(crate) fixed: Vec<(String, f64)>,
 }
 
 /// A validation error and the RON key it concerns (to locate it in the text).
@@ -359,12 +361,89 @@ impl PopulationModel {
             genes,
             random_effects,
             time_varying,
+            fixed: Vec::new(),
         })
     }
 
     /// The description it was built from (for saving as RON).
     pub fn file(&self) -> &PopulationFile {
         &self.file
+    }
+
+    /// Whether the population gives covariate `name` (as [`crate::covariates::Covariates`]
+    /// names them): `WT`, `HT`, `AGE`, `SCR`, `ALB` when it has a distribution (or a value from
+    /// [`PopulationModel::with_fixed`]); `BSA` from `WT` and `HT`; `CRCL` (Cockcroft–Gault) from
+    /// `AGE`, `WT` and `SCR`; `SEX` and `ANCESTRY` always (their proportions default to half and
+    /// half, and all European); `COMED:flag` when it lists the flag. `None` for a name no
+    /// population gives.
+    pub fn gives(&self, name: &str) -> Option<bool> {
+        if let Some(flag) = name.strip_prefix("COMED:") {
+            return Some(
+                self.file.comedications.contains_key(flag)
+                    || self.fixed.iter().any(|(n, _)| n == name),
+            );
+        }
+        let has = |c: ContinuousCovariate| {
+            self.file.covariates.contains_key(&c) || self.fixed.iter().any(|(n, _)| n == c.name())
+        };
+        let fixed = |n: &str| self.fixed.iter().any(|(f, _)| f == n);
+        Some(match name {
+            "WT" => has(ContinuousCovariate::Weight),
+            "HT" => has(ContinuousCovariate::Height),
+            "AGE" => has(ContinuousCovariate::Age),
+            "SCR" => has(ContinuousCovariate::SerumCreatinine),
+            "ALB" => has(ContinuousCovariate::Albumin),
+            "BSA" => {
+                fixed("BSA") || has(ContinuousCovariate::Weight) && has(ContinuousCovariate::Height)
+            }
+            "CRCL" => {
+                fixed("CRCL")
+                    || has(ContinuousCovariate::Age)
+                        && has(ContinuousCovariate::Weight)
+                        && has(ContinuousCovariate::SerumCreatinine)
+            }
+            "SEX" | "ANCESTRY" => true,
+            _ => return None,
+        })
+    }
+
+    /// The numeric covariates a population can give, by name (`COMED:flag` aside).
+    pub const COVARIATES: [&'static str; 7] = ["WT", "HT", "AGE", "BSA", "SCR", "CRCL", "ALB"];
+
+    /// The same population with covariates it does not describe fixed at `values` for every
+    /// twin (a model file's declared defaults): `WT`, `HT`, `AGE`, `SCR`, `ALB`, `BSA`, `CRCL`,
+    /// and `COMED:flag` (0 or 1). Fixing changes no other draw.
+    ///
+    /// # Errors
+    /// A name that is not one of those, or that the population already describes.
+    pub fn with_fixed(mut self, values: &[(String, f64)]) -> Result<Self> {
+        for (name, value) in values {
+            if name.starts_with("COMED:") {
+                if *value != 0.0 && *value != 1.0 {
+                    return Err(Error::InvalidValue {
+                        name: name.clone(),
+                        value: *value,
+                        expected: "0 (not on it) or 1 (on it) for a co-medication flag",
+                    });
+                }
+                self.fixed.push((name.clone(), *value));
+                continue;
+            }
+            if !Self::COVARIATES.contains(&name.as_str()) {
+                return Err(Error::Unknown {
+                    what: "covariate to fix".into(),
+                    name: name.clone(),
+                    hint: crate::suggest::hint(name, Self::COVARIATES),
+                });
+            }
+            if self.gives(name) == Some(true) && !matches!(name.as_str(), "BSA" | "CRCL") {
+                return Err(Error::Inconsistent {
+                    what: format!("{name} is described by the population and cannot be fixed"),
+                });
+            }
+            self.fixed.push((name.clone(), *value));
+        }
+        Ok(self)
     }
 
     /// Genes sampled for each patient, in order.

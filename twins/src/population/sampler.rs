@@ -167,6 +167,7 @@ impl PopulationModel {
                     };
                     *slot = trajectory.value_at(*slot, z, time_h);
                 }
+                self.apply_fixed(&mut input);
                 let covariates = Covariates::new(input).map_err(|e| Error::AtTime {
                     time_h,
                     problem: Box::new(e),
@@ -218,7 +219,30 @@ impl PopulationModel {
             };
             *slot = value;
         }
+        self.apply_fixed(&mut input);
         Covariates::new(input)
+    }
+
+    /// Sets the covariates fixed for every twin ([`PopulationModel::with_fixed`]).
+    fn apply_fixed(&self, input: &mut CovariatesInput) {
+        for (name, value) in &self.fixed {
+            match name.as_str() {
+                "WT" => input.weight_kg = *value,
+                "HT" => input.height_cm = *value,
+                "AGE" => input.age_years = *value,
+                "SCR" => input.serum_creatinine_mg_dl = *value,
+                "ALB" => input.albumin_g_dl = *value,
+                "BSA" => input.bsa_m2 = Some(*value),
+                "CRCL" => input.creatinine_clearance_ml_min = Some(*value),
+                flag => {
+                    if let Some(flag) = flag.strip_prefix("COMED:")
+                        && *value == 1.0
+                    {
+                        input.comedications.insert(flag);
+                    }
+                }
+            }
+        }
     }
 
     fn sample_continuous<R: Rng + ?Sized>(
