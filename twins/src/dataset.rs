@@ -52,11 +52,19 @@ pub struct Row {
     pub dv: Option<f64>,
     /// MDV.
     pub mdv: u8,
+    /// Whether MDV was written on the row (not inferred from EVID and DV).
+    explicit_mdv: bool,
     cells: Vec<Cell>,
     header: std::sync::Arc<Vec<String>>,
 }
 
 impl Row {
+    /// Whether the row is an observation without a level: EVID 0 with no DV and no MDV written
+    /// to say it has none (NONMEM would read such a DV as 0).
+    pub fn lacks_dv(&self) -> bool {
+        self.evid == 0 && self.dv.is_none() && !self.explicit_mdv
+    }
+
     /// The cell of any column, by name (case-insensitive).
     pub fn cell(&self, column: &str) -> Option<&Cell> {
         let i = self
@@ -145,6 +153,21 @@ impl Dataset {
             .iter()
             .map(str::to_owned)
             .collect();
+        // Columns are looked up by name in any case: two that differ only in case are one.
+        for (i, h) in header.iter().enumerate() {
+            if let Some(j) = header[..i].iter().position(|g| g.eq_ignore_ascii_case(h)) {
+                return Err(Error::Inconsistent {
+                    what: format!(
+                        "column `{h}` (column {}) repeats `{}` (column {}): every column needs its \
+                         own name (names are read in any case)",
+                        i + 1,
+                        header[j],
+                        j + 1
+                    ),
+                }
+                .in_file(path, Some(Position { line: 1, column: 1 })));
+            }
+        }
         let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
         let id_col = find("ID").ok_or_else(|| {
             Error::MissingColumn {
@@ -232,6 +255,15 @@ impl Dataset {
             if id.is_empty() || id == "." {
                 return Err(bad(path, line, id_col, "ID", &id, "expected an ID"));
             }
+            crate::names::check("ID", &id).map_err(|e| {
+                e.in_file(
+                    path,
+                    Some(Position {
+                        line,
+                        column: id_col + 1,
+                    }),
+                )
+            })?;
             let time = match &cells[time_col] {
                 Cell::Number(t) if t.is_finite() => *t,
                 _ => {
@@ -305,6 +337,16 @@ impl Dataset {
                 ));
             }
             let addl = whole(addl_c, "ADDL", &[], "expected a whole number >= 0")?;
+            if addl > f64::from(u32::MAX) {
+                return Err(bad(
+                    path,
+                    line,
+                    addl_c.unwrap_or(0),
+                    "ADDL",
+                    record.get(addl_c.unwrap_or(0)).unwrap_or(""),
+                    "expected at most 4294967295 additional doses",
+                ));
+            }
             let ss = whole(ss_c, "SS", &[0.0, 1.0, 2.0], "expected SS 0, 1 or 2")?;
             let dv = match dv_c.map(|c| &cells[c]) {
                 Some(Cell::Number(x)) => Some(*x),
@@ -324,6 +366,17 @@ impl Dataset {
                 Some(_) => whole(mdv_c, "MDV", &[0.0, 1.0], "expected MDV 0 or 1")?,
                 None => f64::from(u8::from(evid != 0 || dv.is_none())),
             } as u8;
+            let explicit_mdv = mdv_c.is_some_and(|c| cells[c] != Cell::Missing);
+            if evid == 0 && mdv == 0 && dv.is_none() && explicit_mdv {
+                return Err(bad(
+                    path,
+                    line,
+                    dv_c.unwrap_or(0),
+                    "DV",
+                    dv_c.and_then(|c| record.get(c)).unwrap_or(""),
+                    "an observation (EVID 0, MDV 0) needs its DV; write MDV 1 for a row without one",
+                ));
+            }
             let row = Row {
                 line,
                 id: id.clone(),
@@ -337,6 +390,7 @@ impl Dataset {
                 ss: ss as u8,
                 dv,
                 mdv,
+                explicit_mdv,
                 cells,
                 header: header_arc.clone(),
             };
@@ -352,11 +406,36 @@ impl Dataset {
                     }
                     ind.rows.push(row);
                 }
-                _ => individuals.push(Individual {
-                    id,
-                    rows: vec![row],
-                }),
+                _ => {
+                    if let Some(earlier) = individuals.iter().find(|i| i.id == id) {
+                        return Err(Error::Inconsistent {
+                            what: format!(
+                                "ID {id} starts again after other IDs (its rows began on line {}): \
+                                 give each individual's rows together, or another ID to a new \
+                                 individual",
+                                earlier.rows[0].line
+                            ),
+                        }
+                        .in_file(
+                            path,
+                            Some(Position {
+                                line,
+                                column: id_col + 1,
+                            }),
+                        ));
+                    }
+                    individuals.push(Individual {
+                        id,
+                        rows: vec![row],
+                    });
+                }
             }
+        }
+        if individuals.is_empty() {
+            return Err(Error::NotEnoughData {
+                what: "the dataset has a header but no data rows".into(),
+            }
+            .in_file(path, Some(Position { line: 2, column: 1 })));
         }
         Ok(Self {
             path: path.to_owned(),
@@ -482,7 +561,25 @@ impl Individual {
         path: &Path,
     ) -> Result<ParameterCourse> {
         let mut points = Vec::with_capacity(self.rows.len());
+        let numeric = spec.numeric_covariate_names();
         for row in &self.rows {
+            for &name in &numeric {
+                if let Some(Cell::Text(t)) = row.cell(name) {
+                    let column = row
+                        .header
+                        .iter()
+                        .position(|h| h.eq_ignore_ascii_case(name))
+                        .unwrap_or(0);
+                    return Err(bad(
+                        path,
+                        row.line,
+                        column,
+                        name,
+                        t,
+                        "expected a number (the model's effects read it as a numeric covariate)",
+                    ));
+                }
+            }
             let values = spec
                 .typical_values(&RowCovariates { row, genes }, theta)
                 .map_err(|e| {

@@ -204,7 +204,7 @@ pub enum Error {
         what: String,
         /// The name given.
         name: String,
-        /// " (did you mean `X`?); known: ..." ([`crate::suggest::hint`]).
+        /// " (did you mean `X`?); known: ..." ([`crate::names::hint`]).
         hint: String,
     },
     /// A category or diplotype seen at prediction time was not in the training data.

@@ -95,8 +95,11 @@ pub fn to_ron_string<T: serde::Serialize>(value: &T) -> Result<String> {
     ron::ser::to_string_pretty(value, config).map_err(|source| Error::RonWrite { source })
 }
 
-/// Parses RON `text` as `T`; errors name `origin` and RON's line and column.
+/// Parses RON `text` as `T`, refusing numbers that are not finite (`NaN`, `inf`); errors name
+/// `origin` and RON's line and column.
 pub fn from_ron_str<T: serde::de::DeserializeOwned>(text: &str, origin: &Path) -> Result<T> {
+    // NaN and infinities parse as numbers: refuse them before any field takes one.
+    crate::finite::check(text, origin)?;
     // As model and scenario files: an optional field may be written without `Some(...)`.
     ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)

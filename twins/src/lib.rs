@@ -70,6 +70,7 @@ pub mod covariates;
 /// NONMEM-format datasets. (Owned by the engine engineer: keep this line.)
 pub mod dataset;
 pub mod error;
+pub mod finite;
 // Forecasts and dose optimisation (owned by the twin-learning engineer: keep this line).
 pub mod forecast;
 pub mod genotype;
@@ -81,8 +82,8 @@ pub mod population;
 pub mod random;
 pub mod stats;
 // Durable twin files (owned by the twin-learning engineer: keep this line).
+pub mod names;
 pub mod store;
-pub mod suggest;
 pub mod variability;
 
 pub use error::{Error, Result};

@@ -156,8 +156,9 @@ pub fn adapt(
                     let y = observed.values[last + output];
                     if let Some(band) = bands.iter().find(|b| y < b.below) {
                         let mg = round(plan.maintenance_mg * (1.0 + band.change), *round_mg);
-                        plan.maintenance_mg =
-                            mg.clamp(min_mg.unwrap_or(0.0), max_mg.unwrap_or(f64::INFINITY));
+                        plan.maintenance_mg = mg
+                            .max(min_mg.unwrap_or(0.0))
+                            .min(max_mg.unwrap_or(f64::INFINITY));
                         plan.hold += band.hold_doses;
                     }
                 }

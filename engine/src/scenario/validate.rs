@@ -81,6 +81,15 @@ fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
 
 pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
     let c = Checker { path, text };
+    // NaN and infinities parse as numbers: refuse them before any field takes one.
+    if let Some(found) = twins::finite::find_non_finite(text) {
+        return Err(Error::scenario(
+            path,
+            Some((found.position.line, found.position.column)),
+            found.field.unwrap_or_else(|| "(number)".to_owned()),
+            format!("expected a finite number, found `{}`", found.token),
+        ));
+    }
     let file: ScenarioFile = ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(text)
@@ -225,6 +234,8 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
     for (i, o) in file.outcomes.iter().enumerate() {
         let anchor = format!("\"{}\"", o.name);
         let field = |f: &str| format!("outcomes[{i}].{f}");
+        twins::names::check("outcome", &o.name)
+            .map_err(|e| c.err(field("name"), Some(&anchor), e.to_string()))?;
         if !seen.insert(o.name.clone()) {
             return Err(c.err(
                 field("name"),
@@ -290,6 +301,8 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
     let mut arm_names = BTreeSet::new();
     for (i, a) in file.arms.iter().enumerate() {
         let anchor = format!("\"{}\"", a.name);
+        twins::names::check("arm", &a.name)
+            .map_err(|e| c.err(format!("arms[{i}].name"), Some(&anchor), e.to_string()))?;
         if !arm_names.insert(a.name.clone()) {
             return Err(c.err(
                 format!("arms[{i}].name"),
@@ -327,6 +340,50 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
                     "a dosing rule acts at visits, but the scenario has none",
                 ));
             }
+            let (round_mg, min_mg, max_mg, at_visits) = match r {
+                RuleFile::Titrate {
+                    round_mg,
+                    min_mg,
+                    max_mg,
+                    ..
+                } => (*round_mg, *min_mg, *max_mg, &[][..]),
+                RuleFile::ToTarget {
+                    round_mg,
+                    max_mg,
+                    at_visits,
+                    ..
+                }
+                | RuleFile::ToTargetAuc {
+                    round_mg,
+                    max_mg,
+                    at_visits,
+                    ..
+                }
+                | RuleFile::MapGuided {
+                    round_mg,
+                    max_mg,
+                    at_visits,
+                    ..
+                } => (*round_mg, None, *max_mg, at_visits.as_slice()),
+                RuleFile::AfterEvent { .. } => (None, None, None, &[][..]),
+            };
+            dose_bounds(&c, &field, &anchor, round_mg, min_mg, max_mg)?;
+            if let Some(&v) = at_visits.iter().find(|&&v| v as usize >= visits.len()) {
+                return Err(c.err(
+                    format!("{field}.at_visits"),
+                    Some(&anchor),
+                    format!(
+                        "visit {v} does not exist: the scenario has {} visits, numbered from 0 \
+                         (at {} h)",
+                        visits.len(),
+                        visits
+                            .iter()
+                            .map(|t| t.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
             rules.push(match r {
                 RuleFile::Titrate {
                     output,
@@ -340,6 +397,21 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
                             format!("{field}.bands"),
                             Some(&anchor),
                             "expected at least one band, with `below` increasing",
+                        ));
+                    }
+                    if let Some((k, b)) = bands
+                        .iter()
+                        .enumerate()
+                        .find(|(_, b)| !(b.change > -1.0 && b.change.is_finite()))
+                    {
+                        return Err(c.err(
+                            format!("{field}.bands[{k}].change"),
+                            Some(&anchor),
+                            format!(
+                                "expected a fractional change above -1 (-1 would stop every \
+                                 dose), found {}",
+                                b.change
+                            ),
                         ));
                     }
                     Rule::Titrate {
@@ -636,7 +708,7 @@ fn covering(
                     None => format!(
                         "the model's effects read `{name}`, which no population gives{}; declare \
                          a default in the model file's `covariates: (defaults: ...)` if it is meant",
-                        twins::suggest::hint(
+                        twins::names::hint(
                             name,
                             PopulationModel::COVARIATES.into_iter().chain([
                                 "SEX",
@@ -674,6 +746,29 @@ fn check_outcome_window(
         Outcome::TimeInRange(t) => Some((t.from, t.to)),
         _ => None,
     };
+    let range = match outcome {
+        Outcome::TargetAttainment(t) => Some((t.low, t.high)),
+        Outcome::TimeInRange(t) => Some((t.low, t.high)),
+        _ => None,
+    };
+    if let Some((low, high)) = range
+        && low > high
+    {
+        return Err(c.err(
+            field,
+            Some(anchor),
+            format!("the range's low {low} is above its high {high}: expected low <= high"),
+        ));
+    }
+    if let Outcome::Threshold(t) = outcome
+        && t.sustain < 0.0
+    {
+        return Err(c.err(
+            field,
+            Some(anchor),
+            format!("expected a sustain time >= 0 h, found {}", t.sustain),
+        ));
+    }
     if let Some((from, to)) = window
         && !(from >= 0.0 && to >= from && to <= duration + 1e-9)
     {
@@ -681,6 +776,43 @@ fn check_outcome_window(
             field,
             Some(anchor),
             format!("window [{from}, {to}] h must lie inside the follow-up [0, {duration}] h"),
+        ));
+    }
+    Ok(())
+}
+
+/// A rule's dose bounds: a rounding step > 0, a smallest dose >= 0, a largest > 0, and the
+/// smallest not above the largest.
+fn dose_bounds(
+    c: &Checker<'_>,
+    field: &str,
+    anchor: &str,
+    round_mg: Option<f64>,
+    min_mg: Option<f64>,
+    max_mg: Option<f64>,
+) -> Result<(), Error> {
+    if let Some(r) = round_mg {
+        c.positive(&format!("{field}.round_mg"), Some(anchor), r, "mg")?;
+    }
+    if let Some(m) = max_mg {
+        c.positive(&format!("{field}.max_mg"), Some(anchor), m, "mg")?;
+    }
+    if let Some(m) = min_mg
+        && m < 0.0
+    {
+        return Err(c.err(
+            format!("{field}.min_mg"),
+            Some(anchor),
+            format!("expected a dose >= 0 (mg), found {m}"),
+        ));
+    }
+    if let (Some(lo), Some(hi)) = (min_mg, max_mg)
+        && lo > hi
+    {
+        return Err(c.err(
+            format!("{field}.min_mg"),
+            Some(anchor),
+            format!("the smallest dose {lo} mg is above the largest {hi} mg"),
         ));
     }
     Ok(())

@@ -190,6 +190,15 @@ impl History {
             }
             match row.evid {
                 1 | 4 => history.doses.push(DoseEvent::from_row(row, spec)),
+                0 if row.lacks_dv() => {
+                    return Err(at(Error::Inconsistent {
+                        what: format!(
+                            "ID {}: an observation row (EVID 0) with no DV: give the level, or \
+                             MDV 1 for a row that is not an observation",
+                            individual.id
+                        ),
+                    }));
+                }
                 0 if row.mdv == 0 => {
                     let Some(dv) = row.dv else { continue };
                     let output = row

@@ -37,7 +37,7 @@ impl PatientData {
     /// Reads a `PATIENT.ron` file and checks its genotypes against the shipped gene tables.
     pub fn load(path: &Path) -> Result<Self> {
         let text = crate::io::read_to_string(path)?;
-        let data: PatientData = ron::from_str(&text).map_err(|e| Error::from_ron(path, e))?;
+        let data: PatientData = crate::io::from_ron_str(&text, path)?;
         data.validate().map_err(|e| e.in_file(path, None))?;
         Ok(data)
     }

@@ -88,7 +88,7 @@ impl GeneCatalogue {
             .find(|g| g.name() == name)
             .ok_or_else(|| Error::UnknownGene {
                 gene: name.to_string(),
-                hint: crate::suggest::hint(name, self.genes.iter().map(|g| g.name())),
+                hint: crate::names::hint(name, self.genes.iter().map(|g| g.name())),
             })
     }
 

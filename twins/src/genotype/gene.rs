@@ -278,7 +278,7 @@ impl Gene {
         Err(Error::Unknown {
             what: format!("{} phenotype", self.name),
             name: name.to_owned(),
-            hint: crate::suggest::hint(name, names.iter().map(String::as_str)),
+            hint: crate::names::hint(name, names.iter().map(String::as_str)),
         })
     }
 

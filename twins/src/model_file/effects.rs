@@ -132,6 +132,17 @@ impl Effect {
         )
     }
 
+    /// Whether the effect reads its covariate as a number (not a category or a gene).
+    pub fn reads_number(&self) -> bool {
+        matches!(
+            self,
+            Effect::Power { .. }
+                | Effect::Linear { .. }
+                | Effect::Exponential { .. }
+                | Effect::Threshold { .. }
+        )
+    }
+
     /// Checks names against the gene catalogue and numbers for finiteness.
     pub fn validate(&self, genes: &GeneCatalogue) -> Result<()> {
         let finite = |name: &str, v: f64| {

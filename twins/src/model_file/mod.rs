@@ -474,6 +474,7 @@ impl ModelSpec {
 
     /// Parses and validates model-file text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        crate::finite::check(text, path)?;
         let options = ron::Options::default()
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
         let file: ModelFile = options
@@ -515,9 +516,35 @@ impl ModelSpec {
             })
         };
         let mut outputs = Vec::new();
-        for o in &file.outputs {
+        if file.outputs.is_empty() {
+            return Err((
+                Some("outputs".into()),
+                Error::Inconsistent {
+                    what: "the model has no outputs: give at least one (e.g. a concentration)"
+                        .into(),
+                },
+            ));
+        }
+        for (k, o) in file.outputs.iter().enumerate() {
             let here = Some(format!("\"{}\"", o.name));
             let inconsistent = |what: String| (here.clone(), Error::Inconsistent { what });
+            crate::names::check("output", &o.name).map_err(|e| (here.clone(), e))?;
+            if file.outputs[..k].iter().any(|p| p.name == o.name) {
+                return Err(inconsistent(format!(
+                    "output `{}` is defined twice: each output column needs its own name",
+                    o.name
+                )));
+            }
+            if !(o.scale.is_finite() && o.scale > 0.0) {
+                return Err((
+                    here.clone(),
+                    Error::InvalidValue {
+                        name: format!("output {} scale", o.name),
+                        value: o.scale,
+                        expected: "a finite multiplier > 0",
+                    },
+                ));
+            }
             let source = match (o.kind, &o.compartment) {
                 (OutputKind::Effect, _) => {
                     if file.pd.as_ref().is_none_or(|p| p.model.is_none()) {
@@ -556,6 +583,42 @@ impl ModelSpec {
         let mut dose_inputs = Vec::new();
         for d in &file.dose_inputs {
             let i = slot(&d.compartment, "dose_inputs")?;
+            for (what, source) in [
+                ("lag", &d.lag),
+                ("bioavailability", &d.bioavailability),
+                ("modelled_rate", &d.modelled_rate),
+                ("modelled_duration", &d.modelled_duration),
+            ] {
+                let Some(Source::Value(v)) = source else {
+                    continue;
+                };
+                let ok = match what {
+                    "lag" | "bioavailability" => *v >= 0.0,
+                    _ => *v > 0.0,
+                };
+                if !ok {
+                    return Err((
+                        Some("dose_inputs".into()),
+                        Error::InvalidValue {
+                            name: format!("{what} of {}", d.compartment),
+                            value: *v,
+                            expected: if what == "lag" || what == "bioavailability" {
+                                "a value >= 0"
+                            } else {
+                                "a value > 0 (mg/h for a rate, h for a duration)"
+                            },
+                        },
+                    ));
+                }
+            }
+            if dose_inputs.iter().any(|(j, _)| *j == i) {
+                return Err((
+                    Some("dose_inputs".into()),
+                    Error::Inconsistent {
+                        what: format!("dose_inputs of `{}` are given twice", d.compartment),
+                    },
+                ));
+            }
             for source in d.sources() {
                 if let Source::Parameter(p) = source
                     && !file.parameters.contains_key(p)
@@ -570,6 +633,31 @@ impl ModelSpec {
                 }
             }
             dose_inputs.push((i, d.clone()));
+        }
+        let read: Vec<&str> = file
+            .parameters
+            .values()
+            .flat_map(|p| &p.effects)
+            .filter(|e| !e.reads_gene())
+            .map(Effect::reads)
+            .collect();
+        let read: Vec<&str> = {
+            let mut r = read;
+            r.sort_unstable();
+            r.dedup();
+            r
+        };
+        for name in file.covariates.defaults.keys() {
+            if !read.contains(&name.as_str()) {
+                return Err((
+                    Some("defaults".into()),
+                    Error::Unknown {
+                        what: "covariate with a default (no effect reads it)".into(),
+                        name: name.clone(),
+                        hint: crate::names::hint(name, read.iter().copied()),
+                    },
+                ));
+            }
         }
         let genes = GeneCatalogue::shipped().map_err(|e| (None, e))?;
         for (name, p) in &file.parameters {
@@ -714,6 +802,20 @@ impl ModelSpec {
     /// The values the model file declares for covariates nobody gives.
     pub fn covariate_defaults(&self) -> &BTreeMap<String, f64> {
         &self.file.covariates.defaults
+    }
+
+    /// The covariates the parameters' effects read as numbers (power, linear, exponential,
+    /// threshold effects), each once.
+    pub fn numeric_covariate_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for p in self.file.parameters.values() {
+            for e in &p.effects {
+                if e.reads_number() && !names.contains(&e.reads()) {
+                    names.push(e.reads());
+                }
+            }
+        }
+        names
     }
 
     /// The genes the parameters' effects read, each once.

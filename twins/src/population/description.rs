@@ -433,7 +433,7 @@ impl PopulationModel {
                 return Err(Error::Unknown {
                     what: "covariate to fix".into(),
                     name: name.clone(),
-                    hint: crate::suggest::hint(name, Self::COVARIATES),
+                    hint: crate::names::hint(name, Self::COVARIATES),
                 });
             }
             if self.gives(name) == Some(true) && !matches!(name.as_str(), "BSA" | "CRCL") {
