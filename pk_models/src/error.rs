@@ -62,6 +62,19 @@ pub enum Error {
         #[source]
         source: IntegrationError,
     },
+    /// A state became NaN or infinite (parameters the model cannot take).
+    #[error(
+        "the state {slot} is {value} at {time} h: the model's parameters or doses give no finite \
+         solution"
+    )]
+    NonFiniteState {
+        /// Time (h).
+        time: f64,
+        /// The slot (from 0).
+        slot: usize,
+        /// The value.
+        value: f64,
+    },
     /// The steady-state iteration of a nonlinear model did not converge.
     #[error("steady state at time {time} h not reached after {iterations} dosing intervals")]
     SteadyStateNotReached {

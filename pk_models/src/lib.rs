@@ -51,7 +51,10 @@ pub use dosing::{Dose, DoseInputs, DoseRate, Record, RecordKind, SteadyState};
 pub use error::Error;
 pub use linear::{ExactPropagator, LinearSystem};
 pub use model::Model;
-pub use models::{Absorption, CompartmentModel, Disposition, MichaelisMenten, StateLayout};
+pub use models::{
+    Absorption, CompartmentModel, Disposition, MAX_RATE_CONSTANT, MAX_TRANSIT_COMPARTMENTS,
+    MichaelisMenten, StateLayout,
+};
 pub use ode::{OdeIntegrator, OdeMethod, SolverSettings};
 pub use pd::{PdModel, PkPd};
 pub use simulate::{

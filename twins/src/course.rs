@@ -378,6 +378,14 @@ pub fn simulate(
         subject.apply(spec, record)?;
         states.push(subject.state());
         spec.outputs_into(subject.model(), subject.state(), &mut scratch);
+        if let Some((k, &v)) = scratch.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            let name = spec.output_names().nth(k).unwrap_or("?");
+            return Err(Error::InvalidValue {
+                name: format!("output {name} at {} h", record.time),
+                value: v,
+                expected: "a finite value (the parameters give no finite output)",
+            });
+        }
         outputs.extend_from_slice(&scratch);
     }
     Ok(CourseTrajectory { states, outputs })

@@ -265,7 +265,7 @@ impl Dataset {
                 )
             })?;
             let time = match &cells[time_col] {
-                Cell::Number(t) if t.is_finite() => *t,
+                Cell::Number(t) if t.abs() <= MAX_TIME_H => *t,
                 _ => {
                     return Err(bad(
                         path,
@@ -273,7 +273,7 @@ impl Dataset {
                         time_col,
                         "TIME",
                         record.get(time_col).unwrap_or(""),
-                        "expected a time in hours",
+                        "expected a time in hours, within ±10,000,000 h",
                     ));
                 }
             };
@@ -289,14 +289,14 @@ impl Dataset {
                 mdv_c,
             ] = cols;
             let amt = number(amt_c, "AMT", 0.0)?;
-            if amt < 0.0 {
+            if !(0.0..=MAX_AMOUNT_MG).contains(&amt) {
                 return Err(bad(
                     path,
                     line,
                     amt_c.unwrap_or(0),
                     "AMT",
                     record.get(amt_c.unwrap_or(0)).unwrap_or(""),
-                    "expected an amount >= 0 (mg)",
+                    "expected an amount from 0 to 1e9 mg",
                 ));
             }
             let evid = match evid_c {
@@ -315,25 +315,25 @@ impl Dataset {
                 "expected a compartment number >= 1 (or 0 / . for the default)",
             )?;
             let rate = number(rate_c, "RATE", 0.0)?;
-            if rate < 0.0 && rate != -1.0 && rate != -2.0 {
+            if rate < 0.0 && rate != -1.0 && rate != -2.0 || rate > MAX_AMOUNT_MG {
                 return Err(bad(
                     path,
                     line,
                     rate_c.unwrap_or(0),
                     "RATE",
                     record.get(rate_c.unwrap_or(0)).unwrap_or(""),
-                    "expected RATE >= 0, -1 (modelled rate) or -2 (modelled duration)",
+                    "expected RATE from 0 to 1e9 mg/h, -1 (modelled rate) or -2 (modelled duration)",
                 ));
             }
             let ii = number(ii_c, "II", 0.0)?;
-            if ii < 0.0 {
+            if !(0.0..=MAX_TIME_H).contains(&ii) {
                 return Err(bad(
                     path,
                     line,
                     ii_c.unwrap_or(0),
                     "II",
                     record.get(ii_c.unwrap_or(0)).unwrap_or(""),
-                    "expected an interval >= 0 (h)",
+                    "expected an interval from 0 to 10,000,000 h",
                 ));
             }
             let addl = whole(addl_c, "ADDL", &[], "expected a whole number >= 0")?;
@@ -444,6 +444,12 @@ impl Dataset {
         })
     }
 }
+
+/// Largest |TIME| and II (h): 10 million hours, over a thousand years; larger values are typing
+/// or unit mistakes that the numerics cannot carry.
+pub const MAX_TIME_H: f64 = 1e7;
+/// Largest AMT (mg) and RATE (mg/h): a tonne.
+pub const MAX_AMOUNT_MG: f64 = 1e9;
 
 /// The prefix of a column holding an individual's random effect: `ETA_CL` is η of `CL`.
 pub const ETA_PREFIX: &str = "ETA_";

@@ -71,8 +71,8 @@ pub enum Error {
         /// RON's own error.
         source: ron::error::Error,
     },
-    /// Serialising a value to JSON failed.
-    #[error("cannot serialise to JSON: {source}")]
+    /// Reading or writing JSON failed (serde_json says which, and where).
+    #[error("JSON: {source}")]
     Json {
         /// serde_json's own error.
         source: serde_json::Error,
@@ -249,8 +249,9 @@ pub enum Error {
         /// What went wrong.
         problem: Box<Error>,
     },
-    /// The numerics (pk_models) refused a model or a record.
-    #[error("model or dosing error")]
+    /// The numerics (pk_models) refused a model or a record: its message, inline (it often sits
+    /// inside [`Error::InFile`], which shows its problem inline).
+    #[error(transparent)]
     Model {
         /// pk_models' own error.
         #[from]

@@ -232,8 +232,13 @@ fn new(args: &NewArgs) -> anyhow::Result<()> {
     let model_path = std::fs::canonicalize(&args.model).unwrap_or_else(|_| args.model.clone());
     let twin = TwinFile::new(&id, patient, &model_path, &text);
     // Fail now, not at the first observation, if the patient lacks a covariate the model needs.
-    twin.model(&spec)
-        .with_context(|| format!("twin {id}: the patient does not fit the model"))?;
+    twin.model(&spec).with_context(|| {
+        format!(
+            "twin {id}: the patient in {} does not fit the model {}",
+            args.patient.display(),
+            args.model.display()
+        )
+    })?;
     twin.save(&args.out)
         .with_context(|| format!("writing {}", args.out.display()))?;
     println!("twin {id} written to {}", args.out.display());
@@ -251,7 +256,8 @@ fn load(twin_path: &Path, model: Option<&Path>) -> anyhow::Result<(TwinFile, Mod
             model_path.display()
         )
     })?;
-    twin.check_model(&model_path, &text)?;
+    twin.check_model(&model_path, &text)
+        .with_context(|| format!("reading the twin {}", twin_path.display()))?;
     let spec = ModelSpec::load(&model_path).context("reading the model file")?;
     Ok((twin, spec))
 }

@@ -99,6 +99,28 @@ pub fn advance(
     let records = &scenario.record_times[clock.records.clone()];
     if let Err((index, e)) = batches.advance(clock.now, records, &scenario.model, &mut twins) {
         failure.set(twin_error(&cohort, index, "advancing the state", e));
+        return;
+    }
+    // An output that is not a number (a PD effect the parameters cannot give) stops the run
+    // with the twin, output and time, rather than a NaN in the results.
+    let n_out = scenario.output_names.len();
+    let first = clock.records.start * n_out;
+    for (twin, _, _, recorded) in &twins {
+        let new = recorded.0.get(first..).unwrap_or_default();
+        if let Some(k) = new.iter().position(|v| !v.is_finite()) {
+            let at = first + k;
+            let e = twins::Error::InvalidValue {
+                name: format!(
+                    "output {} at {} h",
+                    scenario.output_names[at % n_out],
+                    scenario.record_times[at / n_out]
+                ),
+                value: new[k],
+                expected: "a finite value (the twin's parameters give no finite output)",
+            };
+            failure.set(twin_error(&cohort, twin.index, "recording the outputs", e));
+            return;
+        }
     }
 }
 

@@ -162,6 +162,17 @@ pub(super) fn validate(path: &Path, text: &str) -> Result<Scenario, Error> {
         return Err(c.err("replicates", None, "expected at least 1 replicate"));
     }
     c.positive("duration_h", None, file.duration_h, "h")?;
+    if file.duration_h > twins::dataset::MAX_TIME_H {
+        return Err(c.err(
+            "duration_h",
+            None,
+            format!(
+                "expected at most {} h (over a thousand years), found {}",
+                twins::dataset::MAX_TIME_H,
+                file.duration_h
+            ),
+        ));
+    }
     c.positive("record_every_h", None, file.record_every_h, "h")?;
     if file.duration_h / file.record_every_h > MAX_RECORD_POINTS {
         return Err(c.err(
@@ -912,6 +923,11 @@ fn dose(
     population: &PopulationModel,
 ) -> Result<(), Error> {
     match d {
+        DoseFile::Fixed { mg } if *mg > twins::dataset::MAX_AMOUNT_MG => Err(c.err(
+            format!("{field}.mg"),
+            anchor,
+            format!("expected at most 1e9 mg (a tonne), found {mg}"),
+        )),
         DoseFile::Fixed { mg } => c.positive(&format!("{field}.mg"), anchor, *mg, "mg"),
         DoseFile::PerKg { mg_per_kg, max_mg } => {
             c.positive(&format!("{field}.mg_per_kg"), anchor, *mg_per_kg, "mg/kg")?;
@@ -931,7 +947,10 @@ fn dose(
                 return Err(c.err(
                     format!("{field}.gene"),
                     anchor,
-                    format!("the population does not genotype `{gene}` (add it to the population's genes)"),
+                    format!(
+                        "the population does not genotype `{gene}` (add it to the population's genes){}",
+                        twins::names::hint(gene, population.genes().iter().map(|g| g.name()))
+                    ),
                 ));
             };
             for (k, d) in doses {

@@ -17,6 +17,12 @@ use crate::model::Model;
 // Parameter checks are shared with the PD models: finite and positive (or >= 0).
 use crate::pd::check_parameter as check;
 
+/// Largest first-order rate constant a model may have (1/h): a half-life of 2.5 ms.
+pub const MAX_RATE_CONSTANT: f64 = 1e6;
+
+/// Most transit compartments of an absorption chain.
+pub const MAX_TRANSIT_COMPARTMENTS: usize = 100;
+
 /// Distribution and linear elimination: clearances (L/h) and volumes (L).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Disposition {
@@ -149,6 +155,11 @@ impl CompartmentModel {
     /// assert_eq!(model.layout().central, 1);
     /// # Ok::<(), pk_models::Error>(())
     /// ```
+    ///
+    /// # Errors
+    /// A clearance, volume or rate that is not finite and positive (a clearance may be 0 beside
+    /// saturable elimination), a rate constant above [`MAX_RATE_CONSTANT`], or more than
+    /// [`MAX_TRANSIT_COMPARTMENTS`] transit compartments.
     pub fn new(
         disposition: Disposition,
         absorption: Absorption,
@@ -213,6 +224,40 @@ impl CompartmentModel {
         if let Some(mm) = saturable {
             check("VMAX", mm.vmax, true)?;
             check("KM", mm.km, false)?;
+        }
+        // Rate constants beyond any drug's (a half-life under 2.5 ms) are a unit or typing
+        // mistake; the matrix exponential and the ODE solver cannot take them either.
+        let v_central = match disposition {
+            Disposition::One { v, .. } => v,
+            Disposition::Two { v1, .. } | Disposition::Three { v1, .. } => v1,
+        };
+        let saturable_rate = saturable.map_or(0.0, |mm| mm.vmax / (mm.km * v_central));
+        for (name, value) in [
+            ("k10 = CL/V", k.k10),
+            ("k12 = Q/V1", k.k12),
+            ("k21 = Q/V2", k.k21),
+            ("k13 = Q3/V1", k.k13),
+            ("k31 = Q3/V3", k.k31),
+            ("KA", k.ka),
+            ("ktr = (NTR + 1)/MTT", k.ktr),
+            ("VMAX/(KM·V1)", saturable_rate),
+        ] {
+            if value.is_nan() || value > MAX_RATE_CONSTANT {
+                return Err(Error::InvalidParameter {
+                    name,
+                    value,
+                    expected: "a rate constant of at most 1e6 1/h (a half-life of 2.5 ms or more)",
+                });
+            }
+        }
+        if let Absorption::Transit { n, .. } = absorption
+            && n > MAX_TRANSIT_COMPARTMENTS
+        {
+            return Err(Error::InvalidParameter {
+                name: "NTR",
+                value: n as f64,
+                expected: "at most 100 transit compartments",
+            });
         }
         let depot = has_depot.then_some(n_transit);
         let central = n_transit + usize::from(has_depot);

@@ -2,4 +2,7 @@
 
 pub mod compartmental;
 
-pub use compartmental::{Absorption, CompartmentModel, Disposition, MichaelisMenten, StateLayout};
+pub use compartmental::{
+    Absorption, CompartmentModel, Disposition, MAX_RATE_CONSTANT, MAX_TRANSIT_COMPARTMENTS,
+    MichaelisMenten, StateLayout,
+};

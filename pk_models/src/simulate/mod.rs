@@ -92,13 +92,20 @@ pub fn simulate<M: Model + ?Sized>(
     Ok(out)
 }
 
-/// Something that happens later: a lagged or additional bolus, or an infusion start.
+/// Something that happens later: a lagged or additional bolus, or an infusion start. It is the
+/// dose `index` of a series of `last + 1` falling at `first + k·interval` (ADDL: the next is
+/// scheduled when this one starts, so a regimen of a billion doses takes no more memory than
+/// one, and each time is computed as it always was, not summed up interval by interval).
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     time: f64,
     order: u64,
     compartment: usize,
     delivery: Delivery,
+    first: f64,
+    index: u32,
+    last: u32,
+    interval: f64,
 }
 
 impl Pending {
@@ -318,6 +325,12 @@ impl<P: Propagate> Subject<P> {
             while self.pending.front().is_some_and(|p| p.time <= next) {
                 if let Some(event) = self.pending.pop_front() {
                     self.start(event.time, event.compartment, event.delivery);
+                    if event.index < event.last {
+                        self.schedule_at(Pending {
+                            index: event.index + 1,
+                            ..event
+                        });
+                    }
                 }
             }
             self.update_rates();
@@ -330,6 +343,15 @@ impl<P: Propagate> Subject<P> {
             self.propagator
                 .advance(self.time, to, &mut self.state, &self.rates)?;
             self.time = to;
+            if let Some((slot, &value)) =
+                self.state.iter().enumerate().find(|(_, x)| !x.is_finite())
+            {
+                return Err(Error::NonFiniteState {
+                    time: to,
+                    slot,
+                    value,
+                });
+            }
         }
         Ok(())
     }
@@ -366,12 +388,42 @@ impl<P: Propagate> Subject<P> {
     }
 
     fn schedule(&mut self, time: f64, compartment: usize, delivery: Delivery) {
-        self.scheduled += 1;
-        let event = Pending {
-            time,
-            order: self.scheduled,
+        self.schedule_series(time, compartment, delivery, 0, 0.0);
+    }
+
+    /// Schedules a dose at `first` and `repeats` more every `interval` h, the next of which is
+    /// scheduled when this one starts.
+    fn schedule_series(
+        &mut self,
+        first: f64,
+        compartment: usize,
+        delivery: Delivery,
+        repeats: u32,
+        interval: f64,
+    ) {
+        self.schedule_at(Pending {
+            time: first,
+            order: 0,
             compartment,
             delivery,
+            first,
+            index: 0,
+            last: repeats,
+            interval,
+        });
+    }
+
+    /// Schedules dose `event.index` of its series, at its time, after those already scheduled.
+    fn schedule_at(&mut self, event: Pending) {
+        self.scheduled += 1;
+        let event = Pending {
+            time: if event.index == 0 {
+                event.first
+            } else {
+                event.first + f64::from(event.index) * event.interval
+            },
+            order: self.scheduled,
+            ..event
         };
         if self.pending.back().is_none_or(|last| last.before(&event)) {
             self.pending.push_back(event);
@@ -431,9 +483,7 @@ impl<P: Propagate> Subject<P> {
             // record (nmtests dosing scenario 29: the concentration falls from the record on).
             return Ok(());
         }
-        for k in 0..=dose.additional {
-            self.schedule(time + lag + f64::from(k) * ii, dose.compartment, delivery);
-        }
+        self.schedule_series(time + lag, dose.compartment, delivery, dose.additional, ii);
         Ok(())
     }
 

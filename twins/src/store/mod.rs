@@ -186,6 +186,11 @@ impl TwinFile {
         let twin: TwinFile = serde_json::from_value(value)
             .map_err(|source| Error::Json { source }.in_file(path, None))?;
         twin.check_journal().map_err(|e| e.in_file(path, None))?;
+        // A twin file is read back as strictly as the patient file it was made from: an edited
+        // or corrupted genotype must not drop a genotype effect in silence.
+        twin.patient
+            .validate()
+            .map_err(|e| twin.error(e).in_file(path, None))?;
         Ok(twin)
     }
 
