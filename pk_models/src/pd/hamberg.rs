@@ -17,7 +17,9 @@
 //!
 //! The typical values are in [`published`]. Assumptions, stated where the paper leaves room:
 //! MTT1 is the mean transit time of the whole six-compartment chain (ktr1 = 6/MTT1, as in
-//! [`TransitChain`]); the S-warfarin dose is half the racemic warfarin dose, with complete
+//! [`TransitChain`]; another implementation reads ktr1 = 1/MTT1, which changes the INR's rise but
+//! not its steady state); the age effect on clearance is linear across all ages, centred at 71
+//! years (older patients clear less, younger more); the S-warfarin dose is half the racemic warfarin dose, with complete
 //! bioavailability; BASE is 1.
 
 use serde::{Deserialize, Serialize};
@@ -58,7 +60,7 @@ pub mod published {
     /// Shape exponent λ (dimensionless).
     pub const LAMBDA: f64 = 3.61;
 
-    /// S-warfarin clearance for CYP2C9 *1/*1 at age ≤ 71 years (L/h).
+    /// S-warfarin clearance for CYP2C9 *1/*1 at age 71 years (L/h).
     pub const CL_CYP2C9_1_1: f64 = 0.314;
     /// Fractional decrease of clearance from *1/*1 for CYP2C9 *1/*2.
     pub const CL_DECREASE_1_2: f64 = 0.315;
@@ -70,9 +72,10 @@ pub mod published {
     pub const CL_DECREASE_2_3: f64 = 0.69;
     /// Fractional decrease of clearance from *1/*1 for CYP2C9 *3/*3.
     pub const CL_DECREASE_3_3: f64 = 0.852;
-    /// Fractional decrease of clearance per year of age above [`AGE_REFERENCE`] (1/year).
+    /// Fractional change of clearance per year of age from [`AGE_REFERENCE`] (1/year): lower
+    /// above it, higher below it.
     pub const CL_DECREASE_PER_YEAR: f64 = 0.0091;
-    /// Age above which clearance decreases (years).
+    /// Age at which clearance is the genotype's typical value (years).
     pub const AGE_REFERENCE: f64 = 71.0;
     /// Central volume V1 (L).
     pub const V1: f64 = 13.8;
@@ -88,10 +91,11 @@ pub mod published {
 
 /// S-warfarin clearance (L/h) for a CYP2C9 genotype's fractional decrease (e.g.
 /// [`published::CL_DECREASE_1_3`], 0 for *1/*1) and an age (years):
-/// CL = CL(*1/*1)·(1 − decrease)·(1 − 0.0091·max(age − 71, 0)).
+/// CL = CL(*1/*1)·(1 − decrease)·(1 − 0.0091·(age − 71)), linear across all ages (Hamberg 2007
+/// centres the age effect at 71 years).
 pub fn s_warfarin_clearance(cyp2c9_decrease: f64, age: f64) -> f64 {
-    let age_factor =
-        1.0 - published::CL_DECREASE_PER_YEAR * (age - published::AGE_REFERENCE).max(0.0);
+    // Age factor (dimensionless): 1 − 0.0091·(age − 71)
+    let age_factor = 1.0 - published::CL_DECREASE_PER_YEAR * (age - published::AGE_REFERENCE);
     published::CL_CYP2C9_1_1 * (1.0 - cyp2c9_decrease) * age_factor
 }
 
@@ -254,7 +258,10 @@ mod tests {
 
     #[test]
     fn clearance_follows_genotype_and_age() {
-        assert_eq!(s_warfarin_clearance(0.0, 50.0), published::CL_CYP2C9_1_1);
+        assert_eq!(s_warfarin_clearance(0.0, 71.0), published::CL_CYP2C9_1_1);
+        // Below 71 the linear effect raises clearance: *1/*1 at 50 years, 0.314·(1 + 0.0091·21).
+        let cl50 = s_warfarin_clearance(0.0, 50.0);
+        assert!((cl50 - 0.314 * (1.0 + 0.0091 * 21.0)).abs() < 1e-12);
         // *3/*3 at 81 years: 0.314·0.148·(1 − 0.091)
         let cl = s_warfarin_clearance(published::CL_DECREASE_3_3, 81.0);
         assert!((cl - 0.314 * 0.148 * 0.909).abs() < 1e-12);
