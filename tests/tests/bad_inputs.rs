@@ -157,6 +157,13 @@ const CATALOGUE: &[Mistake] = &[
         says: &["cv", "-0.1"],
     },
     Mistake {
+        what: "output name too long",
+        file: In::Model,
+        from: r#"outputs: [(name: "CP","#,
+        to: r#"outputs: [(name: "CPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCPCP","#,
+        says: &["CPCPCPCP", "at most 100"],
+    },
+    Mistake {
         what: "unknown field in a model",
         file: In::Model,
         from: "    residual:",
@@ -496,4 +503,79 @@ fn every_catalogued_input_mistake_gets_its_own_error() {
         CATALOGUE.len(),
         "two mistakes gave the same message"
     );
+}
+
+/// The issue's own example: `"Expressor"` for `"Expresser"` in the shipped tacrolimus model once
+/// removed the CYP3A5 effect in silence (the guided arm then equalled the standard one).
+#[test]
+fn a_misspelt_cyp3a5_phenotype_in_the_shipped_model_is_refused_with_a_suggestion() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for sub in ["models", "populations"] {
+        std::fs::create_dir(dir.path().join(sub)).expect("mkdir");
+    }
+    for file in [
+        "tacrolimus_cyp3a5.ron",
+        "models/tacrolimus_cyp3a5_2018.ron",
+        "populations/kidney_transplant_adults.ron",
+    ] {
+        std::fs::copy(
+            project_file(&format!("scenarios/{file}")),
+            dir.path().join(file),
+        )
+        .expect("copy");
+    }
+    let model = dir.path().join("models/tacrolimus_cyp3a5_2018.ron");
+    let text = std::fs::read_to_string(&model).expect("read");
+    assert!(
+        text.contains(r#"{"Expresser": 1.60}"#),
+        "the shipped model changed"
+    );
+    std::fs::write(
+        &model,
+        text.replace(r#"{"Expresser": 1.60}"#, r#"{"Expressor": 1.60}"#),
+    )
+    .expect("write");
+    let out = twinsim()
+        .current_dir(dir.path())
+        .args(["validate", "tacrolimus_cyp3a5.ron"])
+        .output()
+        .expect("twinsim runs");
+    assert!(!out.status.success(), "the misspelt phenotype was accepted");
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "tacrolimus_cyp3a5_2018.ron",
+        "Expressor",
+        "did you mean `Expresser`",
+    ] {
+        assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    }
+}
+
+/// A covariate the population does not give is an error (above) unless the model file declares
+/// a default for it; a declared default is used, and said so on every run.
+#[test]
+fn a_declared_covariate_default_is_used_and_announced() {
+    let dir = workspace();
+    let population = dir.path().join("population.ron");
+    let text = std::fs::read_to_string(&population).expect("read");
+    std::fs::write(
+        &population,
+        text.replace("        WT: LogNormal(median: 70.0, sd_log: 0.2),\n", ""),
+    )
+    .expect("write");
+    let model = dir.path().join("iv_model.ron");
+    let text = std::fs::read_to_string(&model).expect("read");
+    std::fs::write(
+        &model,
+        text.replace(
+            "    residual:",
+            "    covariates: (defaults: {\"WT\": 80.0}),\n    residual:",
+        ),
+    )
+    .expect("write");
+    let (ok, err) = run(dir.path(), In::Model);
+    assert!(ok, "a declared default was refused: {err}");
+    for needle in ["note:", "scenario.ron", "WT", "80"] {
+        assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    }
 }
