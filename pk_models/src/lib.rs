@@ -53,7 +53,7 @@ pub use linear::{ExactPropagator, LinearSystem};
 pub use model::Model;
 pub use models::{
     Absorption, CompartmentModel, Disposition, MAX_RATE_CONSTANT, MAX_TRANSIT_COMPARTMENTS,
-    MichaelisMenten, StateLayout,
+    MIN_VOLUME, MichaelisMenten, StateLayout,
 };
 pub use ode::{OdeIntegrator, OdeMethod, SolverSettings};
 pub use pd::{PdModel, PkPd};

@@ -85,3 +85,25 @@ fn a_billion_additional_doses_are_expanded_lazily() {
         );
     }
 }
+
+/// A volume below a microlitre (a unit mistake: mL for L, or a typo) would turn finite amounts
+/// into overflowing concentrations; it is refused by name.
+#[test]
+fn a_volume_below_a_microlitre_is_refused() {
+    let err = CompartmentModel::new(
+        Disposition::One { cl: 0.0, v: 1e-300 },
+        Absorption::None,
+        Some(pk_models::MichaelisMenten { vmax: 1.0, km: 1.0 }),
+    )
+    .expect_err("V = 1e-300 L");
+    assert!(err.to_string().contains("1e-6 L"), "{err}");
+    CompartmentModel::new(
+        Disposition::One {
+            cl: 1e-6,
+            v: pk_models::MIN_VOLUME,
+        },
+        Absorption::None,
+        None,
+    )
+    .expect("one microlitre is allowed");
+}

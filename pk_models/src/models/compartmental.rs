@@ -20,6 +20,10 @@ use crate::pd::check_parameter as check;
 /// Largest first-order rate constant a model may have (1/h): a half-life of 2.5 ms.
 pub const MAX_RATE_CONSTANT: f64 = 1e6;
 
+/// Smallest volume a compartment may have (L): one microlitre. Concentrations are amounts over
+/// volumes, and a smaller volume is a unit mistake that turns finite amounts into overflow.
+pub const MIN_VOLUME: f64 = 1e-6;
+
 /// Most transit compartments of an absorption chain.
 pub const MAX_TRANSIT_COMPARTMENTS: usize = 100;
 
@@ -158,7 +162,8 @@ impl CompartmentModel {
     ///
     /// # Errors
     /// A clearance, volume or rate that is not finite and positive (a clearance may be 0 beside
-    /// saturable elimination), a rate constant above [`MAX_RATE_CONSTANT`], or more than
+    /// saturable elimination), a volume below [`MIN_VOLUME`], a rate constant above
+    /// [`MAX_RATE_CONSTANT`], or more than
     /// [`MAX_TRANSIT_COMPARTMENTS`] transit compartments.
     pub fn new(
         disposition: Disposition,
@@ -231,6 +236,18 @@ impl CompartmentModel {
             Disposition::One { v, .. } => v,
             Disposition::Two { v1, .. } | Disposition::Three { v1, .. } => v1,
         };
+        let volumes = match disposition {
+            Disposition::One { v, .. } => [v, MIN_VOLUME, MIN_VOLUME],
+            Disposition::Two { v1, v2, .. } => [v1, v2, MIN_VOLUME],
+            Disposition::Three { v1, v2, v3, .. } => [v1, v2, v3],
+        };
+        if let Some(&v) = volumes.iter().find(|&&v| v < MIN_VOLUME) {
+            return Err(Error::InvalidParameter {
+                name: "V",
+                value: v,
+                expected: "a volume of at least 1e-6 L (one microlitre)",
+            });
+        }
         let saturable_rate = saturable.map_or(0.0, |mm| mm.vmax / (mm.km * v_central));
         for (name, value) in [
             ("k10 = CL/V", k.k10),

@@ -4,5 +4,5 @@ pub mod compartmental;
 
 pub use compartmental::{
     Absorption, CompartmentModel, Disposition, MAX_RATE_CONSTANT, MAX_TRANSIT_COMPARTMENTS,
-    MichaelisMenten, StateLayout,
+    MIN_VOLUME, MichaelisMenten, StateLayout,
 };

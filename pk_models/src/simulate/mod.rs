@@ -343,15 +343,6 @@ impl<P: Propagate> Subject<P> {
             self.propagator
                 .advance(self.time, to, &mut self.state, &self.rates)?;
             self.time = to;
-            if let Some((slot, &value)) =
-                self.state.iter().enumerate().find(|(_, x)| !x.is_finite())
-            {
-                return Err(Error::NonFiniteState {
-                    time: to,
-                    slot,
-                    value,
-                });
-            }
         }
         Ok(())
     }

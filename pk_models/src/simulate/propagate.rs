@@ -159,6 +159,23 @@ impl<M: Model> Propagator<M> {
     }
 }
 
+/// A state that is not a number after a step (an ODE right-hand side that gave NaN or
+/// overflowed) is an error at the step's end, not NaN rows later.
+///
+/// The exact path needs no check: its step matrices are finite (rate constants are bounded when
+/// the model is built) and so are the amounts it is given (doses and rates are bounded when
+/// read), so a finite state stays finite.
+pub(crate) fn check_finite_state(to: f64, state: &[f64]) -> Result<(), Error> {
+    match state.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        Some((slot, &value)) => Err(Error::NonFiniteState {
+            time: to,
+            slot,
+            value,
+        }),
+        None => Ok(()),
+    }
+}
+
 impl<M: Model> Propagate for Propagator<M> {
     fn advance(
         &mut self,
@@ -169,8 +186,14 @@ impl<M: Model> Propagate for Propagator<M> {
     ) -> Result<(), Error> {
         match self {
             Self::Exact(p) => Propagate::advance(p, from, to, state, rates),
-            Self::Ode(p) => p.advance(from, to, state, rates),
-            Self::Split(p) => p.advance(from, to, state, rates),
+            Self::Ode(p) => {
+                p.advance(from, to, state, rates)?;
+                check_finite_state(to, state)
+            }
+            Self::Split(p) => {
+                p.advance(from, to, state, rates)?;
+                check_finite_state(to, state)
+            }
         }
     }
 
