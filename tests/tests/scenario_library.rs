@@ -204,8 +204,9 @@ fn warfarin_dose_for_inr(age: f64, cyp2c9: &'static str, vkorc1: &'static str) -
 }
 
 /// Hamberg 2007's model orders maintenance doses as the genotypes' effects imply: VKORC1 A alleles
-/// (lower EC50) and CYP2C9 *3 alleles (lower clearance) need less warfarin, and older patients
-/// (clearance −0.91%/year above 71) need less. As an independent check of size, the *1/*1 G/A
+/// (lower EC50) and CYP2C9 *3 alleles (lower clearance) need less warfarin, older patients need
+/// less and younger ones more (clearance −0.91% per year of age, linear across all ages and
+/// centred at 71: the effect does not stop at 71). As an independent check of size, the *1/*1 G/A
 /// dose for a 65-year-old is within 35% of the IWPC algorithm's for a typical patient (4.5 mg/day
 /// for 170 cm, 75 kg, white).
 #[test]
@@ -222,6 +223,8 @@ fn warfarin_model_orders_doses_by_genotype_and_age() {
     );
     let older = warfarin_dose_for_inr(85.0, "*1/*1", "GA");
     assert!(older < ga, "age: {older} vs {ga}");
+    let younger = warfarin_dose_for_inr(45.0, "*1/*1", "GA");
+    assert!(younger > ga, "age below 71: {younger} vs {ga}");
     let iwpc = engine::dosing::iwpc_weekly_dose_mg(&engine::dosing::IwpcInputs {
         age_years: 65.0,
         height_cm: 170.0,
@@ -236,6 +239,37 @@ fn warfarin_model_orders_doses_by_genotype_and_age() {
         (ga / iwpc - 1.0).abs() < 0.35,
         "model {ga} mg/day vs IWPC {iwpc} mg/day"
     );
+}
+
+/// The README's main job gives clinically plausible INRs: the IWPC-dosed arm's median INR at
+/// day 90 (steady state: S-warfarin's half-life is about two days and MTT2 five) lies in the
+/// therapeutic range 2–3 that the IWPC algorithm targets (NEJM 2009;360:753).
+#[test]
+fn the_main_job_gives_an_iwpc_arm_a_median_steady_state_inr_in_range() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out_dir = dir.path().join("out");
+    let out = twinsim()
+        .arg("run")
+        .arg(project_file("scenarios/warfarin_pgx.ron"))
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .expect("twinsim runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(out_dir.join("timecourse.csv")).expect("timecourse");
+    let median = text
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0] == "IWPC algorithm" && f[1].parse::<f64>().ok() == Some(2160.0) && f[2] == "INR")
+                .then(|| f[7].parse::<f64>().expect("p50"))
+        })
+        .expect("the IWPC arm's INR at 2160 h");
+    assert!((2.0..=3.0).contains(&median), "median day-90 INR {median}");
 }
 
 /// Friberg 2002: with no drug the neutrophil count stays at Circ0 = 5.05 x10^9/L.
