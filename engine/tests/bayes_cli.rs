@@ -169,7 +169,7 @@ fn a_twin_is_made_observes_forecasts_and_doses() {
         "320",
         "--every",
         "12",
-        "--doses",
+        "--dose-count",
         "6",
         "--horizon",
         "72",
@@ -205,7 +205,7 @@ fn a_twin_is_made_observes_forecasts_and_doses() {
         "5",
         "--high",
         "15",
-        "--doses",
+        "--amounts",
         "100,200,300,400",
         "--every",
         "8,12",
@@ -231,7 +231,7 @@ fn a_twin_is_made_observes_forecasts_and_doses() {
         "100",
         "--high",
         "200",
-        "--doses",
+        "--amounts",
         "100,200,300",
     ]);
     assert!(said.contains("MAP point"), "{said}");
@@ -296,7 +296,7 @@ fn a_twin_refuses_a_changed_model_and_names_the_twin() {
         "300",
         "--every",
         "12",
-        "--doses",
+        "--dose-count",
         "2",
     ]);
     assert!(!out.status.success());
@@ -390,7 +390,7 @@ fn forecasts_with_the_same_seed_are_identical() {
             "320",
             "--every",
             "12",
-            "--doses",
+            "--dose-count",
             "4",
             "--draws",
             "300",

@@ -586,7 +586,7 @@ fn twin_forecast_draws_fan_observations_doses_and_level_target() -> Result {
         &os("320"),
         &os("--every"),
         &os("12"),
-        &os("--doses"),
+        &os("--dose-count"),
         &os("6"),
         &os("--horizon"),
         &os("72"),

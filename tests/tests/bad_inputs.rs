@@ -437,7 +437,7 @@ fn run(dir: &Path, file: In) -> (bool, String) {
             "100",
             "--every",
             "12",
-            "--doses",
+            "--dose-count",
             "2",
             "--draws",
             "20",

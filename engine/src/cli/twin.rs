@@ -3,9 +3,9 @@
 //! ```text
 //! twinsim twin new      --model MODEL.ron --patient PATIENT.ron --out TWIN.json
 //! twinsim twin observe  TWIN.json DATA.csv
-//! twinsim twin forecast TWIN.json --dose 1000 --every 12 --doses 10 --infusion 1 --horizon 120
+//! twinsim twin forecast TWIN.json --dose 1000 --every 12 --dose-count 10 --infusion 1 --horizon 120
 //! twinsim twin dose     TWIN.json --outcome auc24 --day 2 --low 400 --high 600 \
-//!                       --doses 500,750,1000,1250 --every 12 --ae-trough-above 20 --ae-ceiling 0.1
+//!                       --amounts 500,750,1000,1250 --every 12 --ae-trough-above 20 --ae-ceiling 0.1
 //!                       (or --range 500:2500:250 for every 250 mg from 500 to 2,500)
 //! ```
 //!
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use pk_models::outcomes::{Exposure, Outcome, TargetAttainment};
-use twins::bayes::{History, PatientData, SamplingSettings};
+use twins::bayes::{History, PatientData, PosteriorMethod, SamplingSettings};
 use twins::dataset::Dataset;
 use twins::forecast::{
     AdverseLimit, Basis, DoseSearch, EtaDraws, ForecastSettings, NamedOutcome, QUANTILES, Regimen,
@@ -70,12 +70,25 @@ pub struct NewArgs {
 pub struct ObserveArgs {
     /// The twin file.
     pub twin: PathBuf,
-    /// NONMEM-format CSV with this patient's doses (EVID 1) and levels (EVID 0, MDV 0); with
-    /// several IDs, the rows whose ID is the twin's.
+    /// NONMEM-format CSV with this patient's doses (EVID 1) and levels (EVID 0, MDV 0): the
+    /// rows whose ID is the twin's identifier (or `--id`); rows of other IDs are never taken.
+    /// Events the twin already holds are skipped, so a file observed twice changes nothing.
     pub data: PathBuf,
     /// The model file, if not at the path the twin recorded (it must be the same model).
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// The ID whose rows to take (default: the twin's identifier). Rows of other IDs are never
+    /// taken; a file without rows of this ID is an error.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Take levels far above what the model can give this twin (over 1000x the prior's 99.9th
+    /// percentile), which are otherwise refused as unit or typing mistakes.
+    #[arg(long)]
+    pub accept_outlier: bool,
+    /// Keep the update when the posterior mode search does not converge (otherwise the twin
+    /// is left as it was and the command fails).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The regimen flags shared by `forecast` and `dose`.
@@ -149,9 +162,13 @@ pub struct ForecastArgs {
     /// Dosing interval (h).
     #[arg(long)]
     pub every: f64,
-    /// Number of doses.
-    #[arg(long)]
-    pub doses: u32,
+    /// Number of doses of the regimen.
+    #[arg(long, required_unless_present = "doses")]
+    pub dose_count: Option<u32>,
+    /// Deprecated spelling of `--dose-count` (a count here, where `twin dose --doses` was a
+    /// list of amounts).
+    #[arg(long, hide = true, conflicts_with = "dose_count")]
+    pub doses: Option<u32>,
     /// The regimen.
     #[command(flatten)]
     pub regimen: RegimenArgs,
@@ -176,12 +193,21 @@ pub struct ForecastArgs {
 pub struct DoseArgs {
     /// The twin file.
     pub twin: PathBuf,
-    /// Allowed amounts (mg), comma-separated.
-    #[arg(long, value_delimiter = ',', required_unless_present = "range")]
+    /// Allowed amounts per dose (mg), comma-separated.
+    #[arg(long, value_delimiter = ',', required_unless_present_any = ["range", "doses"])]
+    pub amounts: Vec<f64>,
+    /// Deprecated spelling of `--amounts` (amounts here, where `twin forecast --doses` was a
+    /// count).
+    #[arg(long, hide = true, value_delimiter = ',', conflicts_with = "amounts")]
     pub doses: Vec<f64>,
-    /// Allowed amounts as a range `MIN:MAX:STEP` (mg), e.g. `500:2500:250`, instead of `--doses`.
-    #[arg(long, conflicts_with = "doses")]
+    /// Allowed amounts as a range `MIN:MAX:STEP` (mg), e.g. `500:2500:250`, instead of
+    /// `--amounts`.
+    #[arg(long, conflicts_with_all = ["amounts", "doses"])]
     pub range: Option<String>,
+    /// The least probability of reaching the target a recommended dose must have: when no
+    /// candidate reaches it, the command says so, lists the best candidates and fails.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_probability: f64,
     /// Allowed intervals (h), comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "12")]
     pub every: Vec<f64>,
@@ -259,26 +285,67 @@ fn load(twin_path: &Path, model: Option<&Path>) -> anyhow::Result<(TwinFile, Mod
     twin.check_model(&model_path, &text)
         .with_context(|| format!("reading the twin {}", twin_path.display()))?;
     let spec = ModelSpec::load(&model_path).context("reading the model file")?;
+    twin.check_posterior(&spec)
+        .with_context(|| format!("reading the twin {}", twin_path.display()))?;
     Ok((twin, spec))
 }
 
 fn observe(args: &ObserveArgs) -> anyhow::Result<()> {
     let (mut twin, spec) = load(&args.twin, args.model.as_deref())?;
     let data = Dataset::read(&args.data).context("reading the dataset")?;
-    let individual = match data.individuals.as_slice() {
-        [one] => one,
-        many => many.iter().find(|i| i.id == twin.id).with_context(|| {
-            format!(
-                "{} has several IDs and none is the twin's, {}",
-                args.data.display(),
-                twin.id
-            )
-        })?,
+    // Only this patient's rows: another patient's levels would move this twin's advice.
+    let want = args.id.as_deref().unwrap_or(&twin.id);
+    let Some(individual) = data.individuals.iter().find(|i| i.id == want) else {
+        let others = data.individuals.len();
+        bail!(
+            "{}: no rows of ID `{want}` ({}); the file has {others} other ID{}: pass --id to \
+             take the rows of one of them",
+            args.data.display(),
+            if args.id.is_some() {
+                "the ID --id names"
+            } else {
+                "the twin's identifier"
+            },
+            if others == 1 { "" } else { "s" }
+        );
     };
     let more = History::from_individual(individual, &spec, &args.data)?;
     let source = args.data.display().to_string();
+    let screened = twin.screen(&spec, more, &source, args.accept_outlier)?;
+    let repeated =
+        screened.repeated_doses + screened.repeated_observations + screened.repeated_covariates;
+    if repeated > 0 {
+        println!(
+            "twin {}: {} doses, {} levels and {} covariate records of {source} are already in \
+             the twin (the same events): not added again",
+            twin.id,
+            screened.repeated_doses,
+            screened.repeated_observations,
+            screened.repeated_covariates
+        );
+    }
+    if screened.is_empty() {
+        println!(
+            "twin {}: nothing new in {source}; the twin is unchanged",
+            twin.id
+        );
+        return Ok(());
+    }
+    let more = screened.new;
     let (n_doses, n_obs) = (more.doses.len(), more.observations.len());
     let summary = twin.add(&spec, more, &source)?.cloned();
+    if let Some(p) = &summary
+        && !p.converged
+        && !args.force
+    {
+        bail!(
+            "twin {}: the posterior mode search did not converge with the levels of {source} \
+             (objective {:.4} after the search's iteration limit): the twin is left as it was. \
+             Check the levels and doses, or pass --force to keep the update",
+            twin.id,
+            p.objective
+        );
+    }
     twin.save(&args.twin)
         .with_context(|| format!("writing {}", args.twin.display()))?;
     println!(
@@ -369,11 +436,49 @@ fn draws(twin: &TwinFile, spec: &ModelSpec, args: &PosteriorArgs) -> anyhow::Res
     })
 }
 
-fn describe(basis: &Basis) -> String {
+/// The regimen's dose count, from `--dose-count` or the deprecated `--doses`.
+fn forecast_dose_count(args: &ForecastArgs) -> u32 {
+    match (args.dose_count, args.doses) {
+        (Some(n), _) => n,
+        (None, Some(n)) => {
+            eprintln!(
+                "warning: `twin forecast --doses` is deprecated: use --dose-count (the number of \
+                 doses)"
+            );
+            n
+        }
+        // clap requires one of the two.
+        (None, None) => 1,
+    }
+}
+
+/// What the forecast or search was computed from, as a sentence: the number of draws, how they
+/// were made, and the effective sample size against the proposals it was computed from.
+fn describe(basis: &Basis, requested_draws: usize) -> String {
+    // `draws` asks the sampler for twice as many proposals as draws.
+    let proposals = 2 * requested_draws.max(1);
     match basis {
-        Basis::Map => "the MAP point (probabilities are 0 or 1)".into(),
-        Basis::Prior { draws } => format!("{draws} prior draws (no observations yet)"),
-        Basis::Posterior { draws, method } => format!("{draws} posterior draws ({method:?})"),
+        Basis::Map => "the MAP point alone (each probability is 0 or 1)".into(),
+        Basis::Prior { draws } => {
+            format!("{draws} draws from the prior (the twin has no observations yet)")
+        }
+        Basis::Posterior { draws, method } => match method {
+            PosteriorMethod::ImportanceSampling {
+                effective_sample_size,
+            } => format!(
+                "{draws} posterior draws, resampled by importance sampling from {proposals} \
+                 proposals (effective sample size {effective_sample_size:.0} of the {proposals} proposals)"
+            ),
+            PosteriorMethod::MetropolisHastings {
+                rejected_effective_sample_size,
+                acceptance_rate,
+            } => format!(
+                "{draws} posterior draws from a Metropolis-Hastings chain ({:.0}% of its \
+                 proposals accepted), because importance sampling's effective sample size was \
+                 only {rejected_effective_sample_size:.0} of {proposals} proposals",
+                100.0 * acceptance_rate
+            ),
+        },
     }
 }
 
@@ -401,7 +506,7 @@ fn run_forecast(args: &ForecastArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| last_time(&twin.history)),
         amount: args.dose,
         interval: args.every,
-        doses: args.doses,
+        doses: forecast_dose_count(args),
         infusion: args.regimen.infusion,
         cmt: args.regimen.cmt,
     };
@@ -434,7 +539,7 @@ fn run_forecast(args: &ForecastArgs) -> anyhow::Result<()> {
         regimen.interval,
         regimen.doses,
         regimen.start,
-        describe(&result.basis)
+        describe(&result.basis, args.posterior.draws)
     );
     for o in &result.outcomes {
         if let Some(p) = o.probability {
@@ -487,6 +592,12 @@ fn amount_range(text: &str) -> anyhow::Result<Vec<f64>> {
 fn dose(args: &DoseArgs) -> anyhow::Result<()> {
     let (twin, spec) = load(&args.twin, args.posterior.model.as_deref())?;
     let target = target(&args.target)?.context("twin dose needs --outcome, --low and --high")?;
+    if !(0.0..=1.0).contains(&args.min_probability) {
+        bail!(
+            "--min-probability {}: expected a probability in [0, 1]",
+            args.min_probability
+        );
+    }
     let from = 24.0 * f64::from(args.target.day.saturating_sub(1));
     let adverse = match (args.ae_trough_above, args.ae_cmax_above) {
         (Some(_), Some(_)) => bail!("give one of --ae-trough-above and --ae-cmax-above"),
@@ -516,7 +627,14 @@ fn dose(args: &DoseArgs) -> anyhow::Result<()> {
     });
     let amounts = match &args.range {
         Some(range) => amount_range(range)?,
-        None => args.doses.clone(),
+        None if !args.doses.is_empty() => {
+            eprintln!(
+                "warning: `twin dose --doses` is deprecated: use --amounts (the amounts, mg, a \
+                 dose may take)"
+            );
+            args.doses.clone()
+        }
+        None => args.amounts.clone(),
     };
     let template = Regimen {
         start: args
@@ -544,7 +662,7 @@ fn dose(args: &DoseArgs) -> anyhow::Result<()> {
     println!(
         "twin {}: dose search over {}",
         twin.id,
-        describe(&recommendation.basis)
+        describe(&recommendation.basis, args.posterior.draws)
     );
     let show = |c: &twins::forecast::Candidate| {
         format!(
@@ -560,13 +678,24 @@ fn dose(args: &DoseArgs) -> anyhow::Result<()> {
             c.metric_median
         )
     };
+    let reaches = recommendation
+        .chosen
+        .as_ref()
+        .is_some_and(|c| c.p_target >= args.min_probability);
     match &recommendation.chosen {
-        Some(c) => println!("chosen: {}", show(c)),
+        Some(c) if reaches => println!("chosen: {}", show(c)),
+        Some(c) => println!(
+            "no candidate reaches P(target) >= {} within the adverse-event ceiling: the best \
+             is {}",
+            args.min_probability,
+            show(c)
+        ),
         None => println!("no candidate keeps P(adverse) <= {}", args.ae_ceiling),
     }
+    let label = if reaches { "runner-up" } else { "candidate" };
     for c in recommendation.runners_up.iter().take(5) {
         println!(
-            "  runner-up: {}{}",
+            "  {label}: {}{}",
             show(c),
             if c.within_ceiling {
                 ""
@@ -577,6 +706,15 @@ fn dose(args: &DoseArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.posterior.json {
         write_json(path, &recommendation)?;
+    }
+    if !reaches {
+        bail!(
+            "twin {}: no dose to recommend: no candidate reaches P(target) >= {} with \
+             P(adverse) <= {} (change the candidates, the target or --min-probability)",
+            twin.id,
+            args.min_probability,
+            args.ae_ceiling
+        );
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::genotype::{Diplotype, GeneCatalogue};
 use crate::model_file::CovariateSource;
 
@@ -42,16 +42,11 @@ impl PatientData {
         Ok(data)
     }
 
-    /// Checks numbers are finite and every diplotype parses.
+    /// Checks numbers are finite and possible for a patient (the limits populations get:
+    /// [`crate::covariates::limits`], e.g. a weight in (0, 500] kg) and every diplotype parses.
     pub fn validate(&self) -> Result<()> {
         for (name, &value) in &self.numeric {
-            if !value.is_finite() {
-                return Err(Error::InvalidValue {
-                    name: name.clone(),
-                    value,
-                    expected: "a finite number",
-                });
-            }
+            crate::covariates::limits::check(name, name, value)?;
         }
         if !self.genotypes.is_empty() {
             let genes = GeneCatalogue::shipped()?;

@@ -21,6 +21,7 @@
 //! ```
 
 mod body_size;
+pub mod limits;
 mod renal;
 mod time_varying;
 
@@ -32,7 +33,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::genotype::Ancestry;
 
 /// Sex, as used by covariate models (Cockcroft–Gault's female factor, ...).
@@ -158,40 +159,23 @@ pub struct Covariates {
     pub comedications: CoMedications,
 }
 
-/// Checks that `value` is finite and > 0.
-fn positive(name: &str, value: f64) -> Result<f64> {
-    if value.is_finite() && value > 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::InvalidValue {
-            name: name.to_string(),
-            value,
-            expected: "a finite number > 0",
-        })
-    }
-}
-
 impl Covariates {
     /// Validates `input` and computes what is missing.
     pub fn new(input: CovariatesInput) -> Result<Covariates> {
-        let weight_kg = positive("weight_kg", input.weight_kg)?;
-        let height_cm = positive("height_cm", input.height_cm)?;
-        let age_years = input.age_years;
-        if !age_years.is_finite() || !(0.0..140.0).contains(&age_years) {
-            return Err(Error::InvalidValue {
-                name: "age_years".into(),
-                value: age_years,
-                expected: "an age in [0, 140) years",
-            });
-        }
-        let serum_creatinine_mg_dl =
-            positive("serum_creatinine_mg_dl", input.serum_creatinine_mg_dl)?;
+        let weight_kg = limits::check("WT", "weight_kg", input.weight_kg)?;
+        let height_cm = limits::check("HT", "height_cm", input.height_cm)?;
+        let age_years = limits::check("AGE", "age_years", input.age_years)?;
+        let serum_creatinine_mg_dl = limits::check(
+            "SCR",
+            "serum_creatinine_mg_dl",
+            input.serum_creatinine_mg_dl,
+        )?;
         let bsa_m2 = match input.bsa_m2 {
-            Some(b) => positive("bsa_m2", b)?,
+            Some(b) => limits::check("BSA", "bsa_m2", b)?,
             None => input.bsa_formula.bsa_m2(weight_kg, height_cm),
         };
         let creatinine_clearance_ml_min = match input.creatinine_clearance_ml_min {
-            Some(c) => positive("creatinine_clearance_ml_min", c)?,
+            Some(c) => limits::check("CRCL", "creatinine_clearance_ml_min", c)?,
             None => cockcroft_gault_ml_min(age_years, weight_kg, serum_creatinine_mg_dl, input.sex),
         };
         Ok(Covariates {
@@ -202,7 +186,7 @@ impl Covariates {
             bsa_m2,
             serum_creatinine_mg_dl,
             creatinine_clearance_ml_min,
-            albumin_g_dl: positive("albumin_g_dl", input.albumin_g_dl)?,
+            albumin_g_dl: limits::check("ALB", "albumin_g_dl", input.albumin_g_dl)?,
             ancestry: input.ancestry,
             comedications: input.comedications,
         })
@@ -247,6 +231,7 @@ impl Covariates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn derived_values_are_filled_in_unless_given() -> Result<()> {

@@ -18,6 +18,8 @@
 //! posterior, so a twin can be replayed from its creation ([`TwinFile::replay`]) and its history
 //! checked against the journal on load.
 
+mod incoming;
+mod json_keys;
 mod sha256;
 
 use std::collections::BTreeMap;
@@ -26,6 +28,12 @@ use std::path::{Path, PathBuf};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
+/// How far (in conditional standard deviations of each η) a replay of the journal may end from
+/// the stored posterior mode: the MAP search's own tolerance, with room for another build's
+/// rounding.
+pub const REPLAY_TOLERANCE_SD: f64 = 1e-3;
+
+pub use incoming::{OUTLIER_DRAWS, OUTLIER_FACTOR, OUTLIER_QUANTILE, Screened};
 pub use sha256::sha256_hex;
 
 use crate::bayes::{
@@ -170,6 +178,8 @@ impl TwinFile {
     /// Reads a twin file, checks its version and that its history is what its journal adds up to.
     pub fn load(path: &Path) -> Result<Self> {
         let text = crate::io::read_to_string(path)?;
+        json_keys::check_unique_keys(&text)
+            .map_err(|source| Error::Json { source }.in_file(path, None))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|source| Error::Json { source }.in_file(path, None))?;
         let found = value
@@ -338,6 +348,56 @@ impl TwinFile {
             posterior: summary,
         });
         Ok(self.posterior.as_ref())
+    }
+
+    /// Checks the stored posterior is what the journal gives: the last entry's posterior, and
+    /// a replay of every entry from creation (re-estimating after each) ending within
+    /// [`REPLAY_TOLERANCE_SD`] conditional standard deviations of it in every η.
+    ///
+    /// # Errors
+    /// [`Error::Inconsistent`] naming the random effect (or the entry) that differs.
+    pub fn check_posterior(&self, spec: &ModelSpec) -> Result<()> {
+        let last = self.journal.last().and_then(|e| e.posterior.as_ref());
+        if last != self.posterior.as_ref() {
+            return Err(self.error(Error::Inconsistent {
+                what: "the stored posterior differs from the journal's last entry".into(),
+            }));
+        }
+        let replayed = self.replay(spec)?.pop().flatten();
+        match (&replayed, &self.posterior) {
+            (None, None) => Ok(()),
+            (Some(r), Some(p)) => {
+                for (i, name) in p.eta_names.iter().enumerate() {
+                    let sd = p
+                        .covariance
+                        .get(i)
+                        .and_then(|row| row.get(i))
+                        .copied()
+                        .unwrap_or(0.0)
+                        .max(0.0)
+                        .sqrt();
+                    let (a, b) = (r.eta.get(i).copied(), p.eta.get(i).copied());
+                    let close = matches!((a, b), (Some(a), Some(b))
+                        if (a - b).abs() <= REPLAY_TOLERANCE_SD * sd + 1e-9);
+                    if !close {
+                        return Err(self.error(Error::Inconsistent {
+                            what: format!(
+                                "the stored posterior's eta of {name} ({}) is not what replaying \
+                                 the journal gives ({}): the file was edited or is corrupt",
+                                b.unwrap_or(f64::NAN),
+                                a.unwrap_or(f64::NAN)
+                            ),
+                        }));
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(self.error(Error::Inconsistent {
+                what: "the stored posterior is not what replaying the journal gives (one has \
+                       observations, the other none)"
+                    .into(),
+            })),
+        }
     }
 
     /// Replays the journal from creation, re-estimating after every entry; returns the posterior
