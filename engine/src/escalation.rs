@@ -233,6 +233,7 @@ pub fn run(scenario: &Arc<Scenario>, options: &RunOptions) -> Result<Summary, Er
         twinsim_version: env!("CARGO_PKG_VERSION").to_owned(),
         files_hash: format!("{:016x}", scenario.files_hash),
         interval: "3+3 escalation: proportions across replicates".to_owned(),
+        smoke_size: (scenario.replicates as usize) < crate::output::summary::MIN_REPLICATES_FOR_95,
         arms: Vec::new(),
         comparisons: Vec::new(),
         escalation: Some(escalation),

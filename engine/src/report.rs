@@ -191,7 +191,19 @@ fn write_outcomes(html: &mut String, s: &RunSummary) {
         html.push_str("<p>The scenario defines no outcomes.</p>\n</section>\n");
         return;
     }
-    html.push_str("<table>\n<thead><tr><th>Outcome</th><th>Arm</th><th>Kind</th><th>Unit</th><th>Estimate</th><th>95% interval</th><th>MC s.e.</th><th>Adverse</th></tr></thead>\n<tbody>\n");
+    if s.replicates >= 2 && (s.replicates as usize) < crate::output::summary::MIN_REPLICATES_FOR_95
+    {
+        let _ = writeln!(
+            html,
+            "<p>A smoke-size run: {}. Run 20 replicates or more for 95% intervals.</p>",
+            escape(&crate::output::summary::interval_label(s.replicates))
+        );
+    }
+    let _ = writeln!(
+        html,
+        "<table>\n<thead><tr><th>Outcome</th><th>Arm</th><th>Kind</th><th>Unit</th><th>Estimate</th><th>{}</th><th>MC s.e.</th><th>Adverse</th></tr></thead>\n<tbody>",
+        escape(&s.interval_name())
+    );
     for outcome in s.outcomes() {
         for (arm, result) in s.arms.iter().zip(s.per_arm(&outcome.name)) {
             let Some(r) = result else { continue };
@@ -225,7 +237,11 @@ fn write_comparisons(html: &mut String, s: &RunSummary) {
         html.push_str("<p>The scenario defines no comparisons.</p>\n</section>\n");
         return;
     }
-    html.push_str("<table>\n<thead><tr><th>Outcome</th><th>Treatment − control</th><th>Difference (proportions in percentage points)</th><th>95% interval</th><th>Power (%)</th><th>α</th><th>Summary</th></tr></thead>\n<tbody>\n");
+    let _ = writeln!(
+        html,
+        "<table>\n<thead><tr><th>Outcome</th><th>Treatment − control</th><th>Difference (proportions in percentage points)</th><th>{}</th><th>Power (%)</th><th>α</th><th>Summary</th></tr></thead>\n<tbody>",
+        escape(&s.interval_name())
+    );
     for c in &s.comparisons {
         let outcome = s.outcomes().into_iter().find(|o| o.name == c.outcome);
         let text = outcome.map(|o| comparison_text(o, c)).unwrap_or_default();

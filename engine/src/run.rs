@@ -404,6 +404,11 @@ impl Merger {
                     difference_mc_error,
                     alpha: c.alpha,
                     power: f64::from(successes) / n,
+                    power_interval: summary::proportion_interval(successes, s.replicates),
+                    power_mc_error: {
+                        let p = f64::from(successes) / n;
+                        (p * (1.0 - p) / n).sqrt()
+                    },
                     stopped_for_futility: s
                         .interim
                         .as_ref()
@@ -425,12 +430,8 @@ impl Merger {
             twins_per_arm: s.twins_per_arm,
             twinsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             files_hash: format!("{:016x}", s.files_hash),
-            interval: if s.replicates > 1 {
-                "2.5-97.5 percentiles of replicate estimates"
-            } else {
-                "normal approximation over one replicate's twins"
-            }
-            .to_owned(),
+            interval: summary::interval_label(s.replicates),
+            smoke_size: (s.replicates as usize) < summary::MIN_REPLICATES_FOR_95,
             arms,
             comparisons,
             escalation: None,
@@ -467,8 +468,12 @@ pub struct Summary {
     pub twinsim_version: String,
     /// Hash of the scenario, model and population files.
     pub files_hash: String,
-    /// How intervals were computed.
+    /// What the intervals are: a 95% interval, or with fewer than 20 replicates the range of
+    /// the replicate estimates ([`summary::interval_label`]).
     pub interval: String,
+    /// Fewer than 20 replicates: a smoke-size run whose intervals are ranges, not 95%
+    /// intervals; Monte-Carlo errors and power intervals still hold.
+    pub smoke_size: bool,
     /// Per arm.
     pub arms: Vec<ArmSummary>,
     /// Between arms.
@@ -502,7 +507,7 @@ pub struct OutcomeSummary {
     pub kind: Kind,
     /// An adverse event (its proportion is an adverse-event rate).
     pub adverse: bool,
-    /// Estimate and 95% interval.
+    /// Estimate and interval (95%, or the range of the replicates: see `interval`).
     #[serde(flatten)]
     pub result: Interval,
     /// Monte-Carlo standard error of the estimate.
@@ -522,7 +527,7 @@ pub struct ComparisonSummary {
     pub control: String,
     /// Treatment arm.
     pub treatment: String,
-    /// Treatment − control, with its 95% interval.
+    /// Treatment − control, with its interval (95%, or the range of the replicates).
     pub difference: Interval,
     /// Monte-Carlo standard error of the difference.
     pub difference_mc_error: f64,
@@ -530,6 +535,10 @@ pub struct ComparisonSummary {
     pub alpha: f64,
     /// Fraction of replicates where the trial succeeds.
     pub power: f64,
+    /// Wilson score 95% interval of the power over the replicates.
+    pub power_interval: Interval,
+    /// Monte-Carlo standard error of the power, √(p(1−p)/R).
+    pub power_mc_error: f64,
     /// Fraction of replicates stopped for futility at the interim.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_for_futility: Option<f64>,

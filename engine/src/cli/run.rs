@@ -52,7 +52,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<()> {
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(args.scenario.file_stem().unwrap_or_default())
     });
-    run(
+    let summary = run(
         Arc::new(scenario),
         &RunOptions {
             out_dir: out.clone(),
@@ -60,6 +60,17 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<()> {
             progress: true,
         },
     )?;
+    println!(
+        "wrote {}: {} replicate(s); intervals: {}{}",
+        out.display(),
+        summary.replicates,
+        summary.interval,
+        if summary.smoke_size {
+            " (a smoke-size run: pass --replicates 20 or more for 95% intervals)"
+        } else {
+            ""
+        }
+    );
     if args.plots {
         let options = crate::plot::results::PlotOptions {
             scenario: Some(args.scenario.clone()),

@@ -2,9 +2,13 @@
 //! (flags and events); across replicates, the estimate with its 95% interval; between arms, the
 //! difference and the power of the comparison.
 //!
-//! - With several replicates the interval is the 2.5th–97.5th percentile of the replicate
-//!   estimates (how a trial's answer varies across repetitions).
+//! - With [`MIN_REPLICATES_FOR_95`] (20) replicates or more the interval is the 2.5th–97.5th
+//!   percentile of the replicate estimates (how a trial's answer varies across repetitions).
+//! - With 2 to 19 it is the range (lowest to highest) of the replicate estimates, and says so:
+//!   too few replicates for their percentiles to mean a 95% interval ([`interval_label`]).
 //! - With one replicate it is the normal approximation mean ± 1.96·SE over that replicate's twins.
+//! - Power, the fraction of replicates in which a comparison succeeds, comes with its own
+//!   Wilson score 95% interval over the replicates ([`proportion_interval`]).
 //! - A comparison in one replicate is a two-sample z test on the twins of the two arms
 //!   (Welch's standard error); power is the fraction of replicates where it succeeds.
 
@@ -14,6 +18,55 @@ use twins::stats::{normal_cdf, normal_quantile};
 
 /// Two-sided 95%: the normal quantile at 0.975.
 pub const Z_975: f64 = 1.959_963_984_540_054;
+
+/// Fewest replicates whose 2.5th and 97.5th percentiles are called a 95% interval: with 20, the
+/// extremes are the 2.5th and 97.5th percentiles' neighbours; with fewer they are the range.
+pub const MIN_REPLICATES_FOR_95: usize = 20;
+
+/// What the intervals of a run over `replicates` replicates are, in words (`summary.json`'s
+/// `interval`, the console, the plots).
+pub fn interval_label(replicates: u32) -> String {
+    match replicates {
+        0 | 1 => "95% interval: normal approximation over one replicate's twins".to_owned(),
+        r if (r as usize) < MIN_REPLICATES_FOR_95 => format!(
+            "range of the {r} replicate estimates (fewer than {MIN_REPLICATES_FOR_95} \
+             replicates: not a 95% interval)"
+        ),
+        r => format!("95% interval: 2.5-97.5 percentiles of the {r} replicate estimates"),
+    }
+}
+
+/// The short name of the intervals, for plot titles and table headings.
+pub fn interval_name(replicates: u32) -> String {
+    match replicates {
+        r if r >= 2 && (r as usize) < MIN_REPLICATES_FOR_95 => format!("range of {r} replicates"),
+        _ => "95% interval".to_owned(),
+    }
+}
+
+/// Wilson score 95% interval of a proportion `successes / n` (an estimate of power over
+/// replicate trials): well behaved at 0 and 1 and for small n, unlike p ± 1.96·√(p(1−p)/n).
+pub fn proportion_interval(successes: u32, n: u32) -> Interval {
+    if n == 0 {
+        return Interval {
+            estimate: f64::NAN,
+            lower: f64::NAN,
+            upper: f64::NAN,
+        };
+    }
+    let n = f64::from(n);
+    let p = f64::from(successes) / n;
+    let z2 = Z_975 * Z_975;
+    // centre = (p + z²/2n)/(1 + z²/n);  half = z·√(p(1−p)/n + z²/4n²)/(1 + z²/n)
+    let denominator = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denominator;
+    let half = Z_975 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
+    Interval {
+        estimate: p,
+        lower: (centre - half).max(0.0),
+        upper: (centre + half).min(1.0),
+    }
+}
 
 /// How an outcome is summarised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -124,10 +177,19 @@ pub fn across_replicates(replicates: &[Moments]) -> Interval {
         n => {
             let estimate = estimates.iter().sum::<f64>() / n as f64;
             estimates.sort_by(f64::total_cmp);
-            Interval {
-                estimate,
-                lower: quantile(&estimates, 0.025),
-                upper: quantile(&estimates, 0.975),
+            if n < MIN_REPLICATES_FOR_95 {
+                // Too few for percentiles: the range, labelled as such (`interval_label`).
+                Interval {
+                    estimate,
+                    lower: estimates[0],
+                    upper: estimates[n - 1],
+                }
+            } else {
+                Interval {
+                    estimate,
+                    lower: quantile(&estimates, 0.025),
+                    upper: quantile(&estimates, 0.975),
+                }
             }
         }
     }
@@ -201,6 +263,40 @@ mod tests {
         let i = across_replicates(&[m]);
         let se = (m.variance() / 4.0).sqrt();
         assert!((i.lower - (2.5 - Z_975 * se)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fewer_than_twenty_replicates_give_their_range_and_say_so() {
+        let replicate = |x: f64| {
+            let mut m = Moments::default();
+            m.push(x);
+            m
+        };
+        let four: Vec<Moments> = [3.0, 1.0, 4.0, 2.0].map(replicate).to_vec();
+        let i = across_replicates(&four);
+        assert_eq!((i.lower, i.estimate, i.upper), (1.0, 2.5, 4.0));
+        assert!(interval_label(4).starts_with("range of the 4 replicate estimates"));
+        assert_eq!(interval_name(4), "range of 4 replicates");
+        let many: Vec<Moments> = (0..40).map(|k| replicate(f64::from(k))).collect();
+        let i = across_replicates(&many);
+        // Type-7 percentiles of 0..=39: 0.975·39 = 38.025.
+        assert!((i.upper - 38.025).abs() < 1e-12 && (i.lower - 0.975).abs() < 1e-12);
+        assert!(interval_label(40).starts_with("95% interval"));
+    }
+
+    /// Wilson's interval against a hand computation: 3 successes in 4, z = 1.96:
+    /// centre (0.75 + 0.48)/1.96 = 0.6275, half 1.96·√(0.046875 + 0.060)/1.96 = 0.3269.
+    #[test]
+    fn power_has_a_wilson_interval() {
+        let i = proportion_interval(3, 4);
+        let z2 = Z_975 * Z_975;
+        let centre = (0.75 + z2 / 8.0) / (1.0 + z2 / 4.0);
+        let half = Z_975 * (0.75 * 0.25 / 4.0 + z2 / 64.0).sqrt() / (1.0 + z2 / 4.0);
+        assert!((i.lower - (centre - half)).abs() < 1e-12);
+        assert!((i.upper - (centre + half)).abs() < 1e-12);
+        assert!((i.lower - 0.3006).abs() < 1e-3 && (i.upper - 0.9544).abs() < 1e-3);
+        let none = proportion_interval(0, 4);
+        assert!(none.lower == 0.0 && none.upper > 0.4);
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub struct ComparisonResult {
     pub alpha: f64,
     /// Fraction of replicates where the trial succeeds.
     pub power: f64,
+    /// The power's 95% interval over the replicates (absent in older summaries).
+    #[serde(default)]
+    pub power_interval: Option<Estimate>,
 }
 
 /// What the plots and the report read of `summary.json` (other fields are ignored).
@@ -109,6 +112,12 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// What the intervals are called: "95% interval", or "range of R replicates" for a run of
+    /// 2 to 19 replicates.
+    pub fn interval_name(&self) -> String {
+        crate::output::summary::interval_name(self.replicates)
+    }
+
     /// Reads `summary.json`.
     pub fn read(path: &Path) -> Result<RunSummary, PlotError> {
         let text = std::fs::read_to_string(path).map_err(|e| PlotError::Read {
@@ -177,13 +186,18 @@ pub fn comparison_text(outcome: &OutcomeResult, c: &ComparisonResult) -> String 
         format!(" {}", outcome.unit)
     };
     format!(
-        "{} − {}: {} [{}, {}]{unit}; power {}% at α = {}",
+        "{} − {}: {} [{}, {}]{unit}; power {}%{} at α = {}",
         c.treatment,
         c.control,
         d(c.difference.estimate),
         d(c.difference.lower),
         d(c.difference.upper),
         format_number(100.0 * c.power),
+        c.power_interval.map_or(String::new(), |i| format!(
+            " [{}, {}]",
+            format_number(100.0 * i.lower),
+            format_number(100.0 * i.upper)
+        )),
         format_number(c.alpha),
     )
 }
@@ -265,8 +279,9 @@ impl EndpointsFigure {
         let mut chart = ChartBuilder::on(&chart_area)
             .caption(
                 format!(
-                    "{} ({kind}): each arm's estimate and 95% interval",
-                    outcome.name
+                    "{} ({kind}): each arm's estimate and {}",
+                    outcome.name,
+                    self.summary.interval_name()
                 ),
                 caption_font(),
             )
@@ -362,8 +377,10 @@ impl Figure for EndpointsFigure {
     }
 
     fn title(&self) -> String {
-        "Endpoints per arm: estimates with 95% intervals; differences between arms and power"
-            .to_owned()
+        format!(
+            "Endpoints per arm: estimates with their {}; differences between arms and power",
+            self.summary.interval_name()
+        )
     }
 
     fn size(&self) -> (u32, u32) {
@@ -433,7 +450,11 @@ impl AdverseFigure {
         let arm_names: Vec<String> = self.summary.arms.iter().map(|a| a.name.clone()).collect();
         let mut chart = ChartBuilder::on(&chart_area)
             .caption(
-                format!("{}: adverse-event rate with 95% interval", outcome.name),
+                format!(
+                    "{}: adverse-event rate with {}",
+                    outcome.name,
+                    self.summary.interval_name()
+                ),
                 caption_font(),
             )
             .margin(12)
@@ -524,7 +545,10 @@ impl Figure for AdverseFigure {
     }
 
     fn title(&self) -> String {
-        "Adverse-event rates per arm with 95% intervals".to_owned()
+        format!(
+            "Adverse-event rates per arm with their {}",
+            self.summary.interval_name()
+        )
     }
 
     fn size(&self) -> (u32, u32) {
