@@ -226,7 +226,11 @@ pub fn run(scenario: &Arc<Scenario>, options: &RunOptions) -> Result<Summary, Er
     };
     let summary = Summary {
         scenario: scenario.name.clone(),
-        scenario_file: scenario.path.display().to_string(),
+        // Absolute, so `plot` and `report` find the scenario from any directory.
+        scenario_file: std::fs::canonicalize(&scenario.path)
+            .unwrap_or_else(|_| scenario.path.clone())
+            .display()
+            .to_string(),
         seed: scenario.seed,
         replicates: scenario.replicates,
         twins_per_arm: COHORT,

@@ -424,7 +424,11 @@ impl Merger {
             .collect();
         Summary {
             scenario: s.name.clone(),
-            scenario_file: s.path.display().to_string(),
+            // Absolute, so `plot` and `report` find the scenario from any directory.
+            scenario_file: std::fs::canonicalize(&s.path)
+                .unwrap_or_else(|_| s.path.clone())
+                .display()
+                .to_string(),
             seed: s.seed,
             replicates: s.replicates,
             twins_per_arm: s.twins_per_arm,

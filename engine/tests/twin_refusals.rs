@@ -356,3 +356,34 @@ fn a_twin_file_with_a_repeated_key_or_an_edited_posterior_is_refused() {
     assert!(!ok);
     assert!(err.contains("replaying the journal"), "{err}");
 }
+
+/// A forecast plot shows the patient's own levels: owner-only, like the twin file.
+#[cfg(unix)]
+#[test]
+fn a_forecast_plot_is_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let clinic = Clinic::new();
+    assert!(
+        clinic
+            .observe(&clinic.data("d.csv", &[DOSE, LEVELS[0], LEVELS[1]]), &[])
+            .0
+    );
+    let plot = clinic.dir.path().join("forecast.svg");
+    let (ok, _, err) = said(&[
+        "twin",
+        "forecast",
+        s(&clinic.twin),
+        "--dose",
+        "320",
+        "--every",
+        "12",
+        "--dose-count",
+        "2",
+        "--map",
+        "--plot",
+        s(&plot),
+    ]);
+    assert!(ok, "{err}");
+    let mode = std::fs::metadata(&plot).expect("plot").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}

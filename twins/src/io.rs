@@ -67,6 +67,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8], owner_only: bool) -> Result<()> {
     Ok(())
 }
 
+/// Creates `path` for writing, exclusively: an entry already there (a file left by a killed
+/// run, or a symbolic link planted to redirect patient data) is removed first, and the file is
+/// then created new (`O_CREAT | O_EXCL`, which never follows a link), with mode 0600 when
+/// `owner_only` and 0644 otherwise on unix, from its creation. If something re-appears at `path`
+/// between the two steps, creation fails rather than follow it.
+///
+/// # Errors
+/// [`Error::Io`] naming `path` when the old entry cannot be removed or the file not created.
+pub fn create_exclusive(path: &Path, owner_only: bool) -> Result<File> {
+    if fs::symlink_metadata(path).is_ok() {
+        fs::remove_file(path).map_err(|source| Error::Io {
+            action: "remove the stale",
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    open_new(path, owner_only).map_err(|source| Error::Io {
+        action: "create",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn open_new(path: &Path, owner_only: bool) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);

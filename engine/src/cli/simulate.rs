@@ -82,7 +82,8 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
             writeln!(text)?;
         }
     }
-    twins::io::write_atomic(&args.out, &text, false)
+    // Predictions of patients' records are patient data: owner-only, like estimate's outputs.
+    twins::io::write_atomic(&args.out, &text, true)
         .with_context(|| format!("writing {}", args.out.display()))?;
     Ok(())
 }

@@ -42,17 +42,8 @@ impl PartialFile {
         let mut name = target.file_name().unwrap_or_default().to_os_string();
         name.push(".partial");
         let partial = target.with_file_name(name);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        if owner_only {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        #[cfg(not(unix))]
-        let _ = owner_only;
-        let file = options
-            .open(&partial)
+        // Never through a link, and owner-only from creation whatever was there before.
+        let file = twins::io::create_exclusive(&partial, owner_only)
             .map_err(|e| output_error(&partial, e))?;
         Ok(Self {
             target: target.to_owned(),

@@ -196,6 +196,10 @@ impl ForecastFigure {
 }
 
 impl Figure for ForecastFigure {
+    fn holds_patient_data(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &str {
         "forecast"
     }

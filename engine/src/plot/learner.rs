@@ -139,6 +139,10 @@ pub struct CalibrationFigure<'a> {
 }
 
 impl Figure for PredictedFigure<'_> {
+    fn holds_patient_data(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &str {
         "learner_predicted"
     }
@@ -261,6 +265,10 @@ impl Figure for PredictedFigure<'_> {
 }
 
 impl Figure for CalibrationFigure<'_> {
+    fn holds_patient_data(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &str {
         "learner_calibration"
     }

@@ -131,6 +131,12 @@ pub trait Figure {
     /// Width and height in pixels.
     fn size(&self) -> (u32, u32);
 
+    /// Whether the figure shows a patient's own data (levels, observations): its file is then
+    /// written owner-only, like the other patient files.
+    fn holds_patient_data(&self) -> bool {
+        false
+    }
+
     /// Draws the figure on `root`, which has [`Figure::size`].
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>
     where
@@ -195,10 +201,12 @@ fn write_to(figure: &impl Figure, path: &Path, format: Format) -> Result<(), Plo
     match format {
         Format::Svg => {
             let svg = to_svg(figure)?;
-            twins::io::write_atomic(path, svg.as_bytes(), false).map_err(|e| PlotError::Write {
-                path: path.to_path_buf(),
-                source: Box::new(e),
-            })?;
+            twins::io::write_atomic(path, svg.as_bytes(), figure.holds_patient_data()).map_err(
+                |e| PlotError::Write {
+                    path: path.to_path_buf(),
+                    source: Box::new(e),
+                },
+            )?;
         }
         Format::Png => {
             ensure_font()?;
@@ -209,6 +217,16 @@ fn write_to(figure: &impl Figure, path: &Path, format: Format) -> Result<(), Plo
                 path.file_name()
                     .map_or_else(Default::default, |n| n.to_string_lossy())
             ));
+            // Created exclusively first (no link followed, the mode set from creation); the
+            // encoder then writes into that regular file.
+            drop(
+                twins::io::create_exclusive(&partial, figure.holds_patient_data()).map_err(
+                    |e| PlotError::Write {
+                        path: partial.clone(),
+                        source: Box::new(e),
+                    },
+                )?,
+            );
             {
                 let root = BitMapBackend::new(&partial, figure.size()).into_drawing_area();
                 root.fill(&WHITE)

@@ -301,6 +301,10 @@ impl VpcFigure {
 }
 
 impl Figure for VpcFigure {
+    fn holds_patient_data(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &str {
         "vpc"
     }
