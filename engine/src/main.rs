@@ -10,7 +10,18 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Exit status after an interrupt (128 + SIGINT), as shells report it.
+const INTERRUPTED: i32 = 130;
+
 fn main() -> std::process::ExitCode {
+    // Ctrl-C or SIGTERM: a run's staging folder (partial files, patient data) goes with us.
+    // If the handler cannot be installed the default (immediate exit) remains, and the next
+    // run into the folder removes what was left ([`engine::output::staging`]).
+    let _ = ctrlc::set_handler(|| {
+        engine::output::staging::remove_all_staging();
+        eprintln!("interrupted: partial outputs removed");
+        std::process::exit(INTERRUPTED);
+    });
     let cli = engine::cli::Cli::parse();
     match engine::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,

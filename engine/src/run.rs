@@ -565,12 +565,22 @@ fn progress_bar(total: usize, show: bool) -> indicatif::ProgressBar {
     }
 }
 
-/// Runs a scenario and writes its outputs into `options.out_dir`.
+/// Runs a scenario and writes its outputs into `options.out_dir`, as one set: staged, then moved
+/// in with `manifest.json` last ([`crate::output::staging`]).
 pub fn run(scenario: Arc<Scenario>, options: &RunOptions) -> Result<Summary, Error> {
-    std::fs::create_dir_all(&options.out_dir).map_err(|e| Error::Output {
-        path: options.out_dir.clone(),
-        source: Box::new(e),
-    })?;
+    let staging = crate::output::staging::Staging::create(&options.out_dir)?;
+    let staged = RunOptions {
+        out_dir: staging.path().to_owned(),
+        threads: options.threads,
+        progress: options.progress,
+    };
+    let summary = run_into(scenario, &staged)?;
+    staging.commit(&summary)?;
+    Ok(summary)
+}
+
+/// Runs a scenario and writes its files into `options.out_dir` directly.
+fn run_into(scenario: Arc<Scenario>, options: &RunOptions) -> Result<Summary, Error> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = options.threads {
         builder = builder.num_threads(n);

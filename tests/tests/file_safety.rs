@@ -72,7 +72,7 @@ fn a_link_planted_at_the_partial_twins_file_is_not_followed() {
             .is_symlink()
     );
     assert_eq!(mode(&twins), 0o600, "twins.csv holds patient data");
-    assert!(!out.join("twins.csv.partial").exists());
+    assert!(std::fs::symlink_metadata(out.join("twins.csv.partial")).is_err());
 }
 
 #[test]
@@ -154,4 +154,134 @@ fn plot_works_from_any_directory() {
         String::from_utf8_lossy(&result.stderr)
     );
     assert!(out.join("plots/bands.svg").exists());
+}
+
+/// Names of the entries of `dir`.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A reused results folder holds one run's files: the files of an earlier run that the new one
+/// does not write are gone, and `manifest.json` lists exactly what is there with its SHA-256.
+#[test]
+fn a_reused_results_folder_holds_one_run_and_its_manifest() {
+    let dir = workspace();
+    std::fs::copy(
+        project_file("tests/scenarios/escalation.ron"),
+        dir.path().join("escalation.ron"),
+    )
+    .expect("copy");
+    let out = dir.path().join("out");
+    run(dir.path(), &out);
+    assert!(out.join("timecourse.csv").exists());
+    // An escalation writes no time course: the earlier one must not sit beside its results.
+    let result = twinsim()
+        .current_dir(dir.path())
+        .args(["run", "escalation.ron", "--replicates", "50", "--out"])
+        .arg(&out)
+        .output()
+        .expect("twinsim runs");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(
+        !out.join("timecourse.csv").exists(),
+        "the earlier run's time course is left"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    let files = manifest["files"].as_object().expect("files");
+    let mut listed: Vec<String> = files.keys().cloned().collect();
+    listed.push("manifest.json".into());
+    listed.sort();
+    assert_eq!(entries(&out), listed);
+    for (name, sha) in files {
+        let bytes = std::fs::read(out.join(name)).expect("file");
+        assert_eq!(
+            sha.as_str(),
+            Some(twins::store::sha256_hex(&bytes).as_str()),
+            "{name}"
+        );
+    }
+    assert_eq!(manifest["seed"], 7);
+    assert_eq!(manifest["replicates"], 50);
+}
+
+/// SIGTERM during a run removes its partial files (patient data) and exits 130; a staging
+/// folder a killed process left is removed by the next run.
+#[test]
+fn an_interrupted_run_leaves_no_partial_files() {
+    let dir = workspace();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let orphan = out.join(".twinsim-staging-3999999-0");
+    std::fs::create_dir(&orphan).expect("mkdir");
+    std::fs::write(orphan.join("twins.csv.partial"), "patient rows").expect("write");
+    let mut child = twinsim()
+        .arg("run")
+        .arg(project_file("benches/scenarios/w1_million.ron"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--threads")
+        .arg("1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("twinsim starts");
+    // Wait until the run has its staging folder (and so has removed the orphan), then stop it.
+    let started = std::time::Instant::now();
+    while !entries(&out)
+        .iter()
+        .any(|n| n.starts_with(".twinsim-staging-") && !n.contains("3999999"))
+    {
+        assert!(started.elapsed().as_secs() < 60, "the run did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let status = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("wait");
+    assert_eq!(exit.code(), Some(130), "{exit:?}");
+    assert_eq!(entries(&out), Vec::<String>::new(), "left behind");
+}
+
+/// A temporary twin copy a killed process left beside the twin is removed at the next save.
+#[test]
+fn an_orphaned_temporary_twin_copy_is_removed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let patient = dir.path().join("patient.ron");
+    std::fs::write(&patient, r#"(id: "P-1", numeric: {"WT": 70.0})"#).expect("write");
+    let twin = dir.path().join("twin.json");
+    let orphan = dir.path().join(".twin.json.tmp.3999999.0");
+    std::fs::write(&orphan, "{}").expect("write");
+    let result = twinsim()
+        .arg("twin")
+        .arg("new")
+        .arg("--model")
+        .arg(project_file("tests/scenarios/iv_model.ron"))
+        .arg("--patient")
+        .arg(&patient)
+        .arg("--out")
+        .arg(&twin)
+        .output()
+        .expect("twinsim runs");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(!orphan.exists(), "the orphaned copy is left");
 }

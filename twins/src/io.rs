@@ -67,6 +67,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8], owner_only: bool) -> Result<()> {
     Ok(())
 }
 
+/// Removes what killed processes left in `dir`: entries named `{prefix}{PID}…` (temporary copies
+/// of [`write_atomic`], a run's staging folder) whose process no longer runs. Entries of running
+/// processes, this one included, are kept; where a process cannot be checked (no `/proc`),
+/// nothing is removed. Best effort: failures are ignored (the next writer tries again).
+pub fn remove_orphans(dir: &Path, prefix: &str) {
+    let proc = Path::new("/proc/self");
+    if !proc.exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        let pid: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let _ = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+    }
+}
+
 /// Creates `path` for writing, exclusively: an entry already there (a file left by a killed
 /// run, or a symbolic link planted to redirect patient data) is removed first, and the file is
 /// then created new (`O_CREAT | O_EXCL`, which never follows a link), with mode 0600 when

@@ -2,6 +2,7 @@
 //! interrupted run leaves nothing that claims to be finished.
 
 pub mod quantiles;
+pub mod staging;
 pub mod summary;
 
 use std::fs::File;

@@ -232,8 +232,17 @@ impl TwinFile {
         }
     }
 
-    /// Writes the twin atomically, owner-only.
+    /// Writes the twin atomically, owner-only; temporary copies a killed process left beside it
+    /// are removed ([`crate::io::remove_orphans`]).
     pub fn save(&self, path: &Path) -> Result<()> {
+        if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            crate::io::remove_orphans(dir, &format!(".{}.tmp.", name.to_string_lossy()));
+        }
         let bytes = serde_json::to_vec_pretty(self).map_err(|source| Error::Json { source })?;
         crate::io::write_atomic(path, &bytes, true)
     }
