@@ -387,3 +387,73 @@ fn a_forecast_plot_is_owner_only() {
     let mode = std::fs::metadata(&plot).expect("plot").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+/// A forecast speaks in sentences with units, not in Rust's debug text.
+#[test]
+fn a_forecast_reports_its_metric_in_words_and_units() {
+    let clinic = Clinic::new();
+    assert!(
+        clinic
+            .observe(&clinic.data("d.csv", &[DOSE, LEVELS[0], LEVELS[1]]), &[])
+            .0
+    );
+    let (ok, out, err) = said(&[
+        "twin",
+        "forecast",
+        s(&clinic.twin),
+        "--dose",
+        "320",
+        "--every",
+        "12",
+        "--dose-count",
+        "4",
+        "--outcome",
+        "auc24",
+        "--low",
+        "100",
+        "--high",
+        "200",
+        "--draws",
+        "200",
+    ]);
+    assert!(ok, "{err}");
+    for needle in [
+        "probability that the auc24 of day 2 is within [100, 200] mg/L·h",
+        "auc24 of day 2: median",
+        "90% within",
+        "effective sample size",
+    ] {
+        assert!(out.contains(needle), "expected `{needle}` in: {out}");
+    }
+    assert!(!out.contains("[0.05, 0.25"), "{out}");
+}
+
+/// Levels the model cannot explain (accepted past the outlier check) pull the posterior mode
+/// dozens of prior standard deviations away: refused, the twin unchanged, unless --force.
+#[test]
+fn an_update_far_outside_the_prior_is_refused_unless_forced() {
+    let clinic = Clinic::new();
+    assert!(
+        clinic
+            .observe(&clinic.data("d.csv", &[DOSE, LEVELS[0]]), &[])
+            .0
+    );
+    let far = clinic.data(
+        "far.csv",
+        &[DOSE, "P-1,12,500,0,0,0,2,79.6", "P-1,24,0.001,0,0,0,2,79.6"],
+    );
+    let (ok, _, err) = clinic.observe(&far, &["--accept-outlier"]);
+    assert!(!ok, "the update was kept");
+    for needle in [
+        "far.csv",
+        "prior standard deviations",
+        "left as it was",
+        "--force",
+    ] {
+        assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    }
+    assert_eq!(clinic.journal_len(), 2);
+    let (ok, _, err) = clinic.observe(&far, &["--accept-outlier", "--force"]);
+    assert!(ok, "{err}");
+    assert_eq!(clinic.journal_len(), 3);
+}

@@ -85,8 +85,9 @@ pub struct ObserveArgs {
     /// percentile), which are otherwise refused as unit or typing mistakes.
     #[arg(long)]
     pub accept_outlier: bool,
-    /// Keep the update when the posterior mode search does not converge (otherwise the twin
-    /// is left as it was and the command fails).
+    /// Keep the update when the posterior mode search does not converge, or lands more than 5
+    /// prior standard deviations from the typical values (otherwise the twin is left as it was
+    /// and the command fails).
     #[arg(long)]
     pub force: bool,
 }
@@ -333,7 +334,28 @@ fn observe(args: &ObserveArgs) -> anyhow::Result<()> {
     }
     let more = screened.new;
     let (n_doses, n_obs) = (more.doses.len(), more.observations.len());
-    let summary = twin.add(&spec, more, &source)?.cloned();
+    let id = twin.id.clone();
+    let summary = twin
+        .add(&spec, more, &source)
+        .with_context(|| {
+            format!(
+                "twin {id}: updating the posterior with {source} failed; the twin is left as it was"
+            )
+        })?
+        .cloned();
+    if let Some(p) = &summary
+        && !args.force
+        && let Some((name, z)) = extreme_eta(&spec, p)
+    {
+        bail!(
+            "twin {}: with the levels of {source} the posterior mode puts {name} {z:.1} prior \
+             standard deviations from its typical value (more than {MAX_ETA_PRIOR_SD}): the \
+             levels are far outside what the model explains, so its advice would be an \
+             extrapolation; the twin is left as it was. Check the levels, their unit and the \
+             doses, or pass --force to keep the update",
+            twin.id
+        );
+    }
     if let Some(p) = &summary
         && !p.converged
         && !args.force
@@ -372,6 +394,27 @@ fn observe(args: &ObserveArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A posterior mode further than this many prior standard deviations from the typical value in
+/// any random effect is refused without `--force` (5 SD: a probability of 6e-7 under the prior).
+const MAX_ETA_PRIOR_SD: f64 = 5.0;
+
+/// The random effect whose posterior mode lies furthest from 0 in prior standard deviations,
+/// when beyond [`MAX_ETA_PRIOR_SD`].
+fn extreme_eta(
+    spec: &ModelSpec,
+    posterior: &twins::store::PosteriorSummary,
+) -> Option<(String, f64)> {
+    let omega = spec.random_effects()?.omega().matrix();
+    posterior
+        .eta_names
+        .iter()
+        .zip(&posterior.eta)
+        .enumerate()
+        .map(|(i, (name, eta))| (name.clone(), (eta / omega[(i, i)].sqrt()).abs()))
+        .filter(|(_, z)| *z > MAX_ETA_PRIOR_SD)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// The time of the twin's last dose or observation (0 without any).
@@ -541,12 +584,38 @@ fn run_forecast(args: &ForecastArgs) -> anyhow::Result<()> {
         regimen.start,
         describe(&result.basis, args.posterior.draws)
     );
+    // Sentences with units: the metric is in the output's unit (·h for an AUC).
+    let unit = spec
+        .file()
+        .outputs
+        .iter()
+        .find(|o| o.name == result.output)
+        .map(|o| o.unit.clone())
+        .unwrap_or_default();
+    let metric_unit = match args.target.outcome.as_deref().map(str::to_ascii_lowercase) {
+        Some(m) if m == "auc24" => format!("{unit}·h"),
+        _ => unit,
+    };
+    let metric_name = args
+        .target
+        .outcome
+        .as_deref()
+        .map_or(String::new(), |m| format!("{m} of day {}", args.target.day));
     for o in &result.outcomes {
         if let Some(p) = o.probability {
-            println!("  P({}) = {p:.3}", o.name);
+            println!(
+                "  probability that the {metric_name} is within [{}, {}] {metric_unit}: {p:.3}",
+                args.target.low.unwrap_or(f64::NAN),
+                args.target.high.unwrap_or(f64::NAN)
+            );
         }
         if let Some(q) = o.quantiles {
-            println!("  {} quantiles {:?}: {q:.2?}", o.name, QUANTILES);
+            debug_assert_eq!(QUANTILES, [0.05, 0.25, 0.5, 0.75, 0.95]);
+            println!(
+                "  {metric_name}: median {:.2} {metric_unit}; half of the draws within [{:.2}, \
+                 {:.2}], 90% within [{:.2}, {:.2}]",
+                q[2], q[1], q[3], q[0], q[4]
+            );
         }
     }
     if let Some(out) = &args.out {
