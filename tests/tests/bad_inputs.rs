@@ -579,3 +579,29 @@ fn a_declared_covariate_default_is_used_and_announced() {
         assert!(err.contains(needle), "expected `{needle}` in: {err}");
     }
 }
+
+/// An error names the field at fault and never echoes the rest of a file it could not parse:
+/// patient data in other fields stays out of the message.
+#[test]
+fn errors_do_not_echo_other_fields_of_a_patient_file() {
+    let dir = workspace();
+    let patient = dir.path().join("patient.ron");
+    std::fs::write(
+        &patient,
+        r#"(id: "P-1", numeric: {"WT": 70.0}, categories: {"NOTE": "SECRET-DIAGNOSIS"}, genotypes: {"CYP2C19": "*1/*2"}, diagnosis: "SECRET-TEXT")"#,
+    )
+    .expect("write");
+    let (ok, err) = run(dir.path(), In::Patient);
+    assert!(!ok);
+    assert!(err.contains("diagnosis"), "the field is named: {err}");
+    assert!(!err.contains("SECRET"), "other contents echoed: {err}");
+    let data = dir.path().join("data.csv");
+    std::fs::write(
+        &data,
+        "ID,TIME,AMT,EVID,MDV,DV,CMT,II,ADDL,WT,NOTE\n1,0,100,1,1,.,1,.,.,70,SECRET-NOTE\n1,1,0,0,0,1.5,1,.,.,70,SECRET-NOTE,EXTRA\n",
+    )
+    .expect("write");
+    let (ok, err) = run(dir.path(), In::Dataset);
+    assert!(!ok);
+    assert!(!err.contains("SECRET"), "row contents echoed: {err}");
+}
