@@ -345,28 +345,13 @@ fn observe(args: &ObserveArgs) -> anyhow::Result<()> {
         .cloned();
     if let Some(p) = &summary
         && !args.force
-        && let Some((name, z)) = extreme_eta(&spec, p)
     {
-        bail!(
-            "twin {}: with the levels of {source} the posterior mode puts {name} {z:.1} prior \
-             standard deviations from its typical value (more than {MAX_ETA_PRIOR_SD}): the \
-             levels are far outside what the model explains, so its advice would be an \
-             extrapolation; the twin is left as it was. Check the levels, their unit and the \
-             doses, or pass --force to keep the update",
-            twin.id
-        );
-    }
-    if let Some(p) = &summary
-        && !p.converged
-        && !args.force
-    {
-        bail!(
-            "twin {}: the posterior mode search did not converge with the levels of {source} \
-             (objective {:.4} after the search's iteration limit): the twin is left as it was. \
-             Check the levels and doses, or pass --force to keep the update",
-            twin.id,
-            p.objective
-        );
+        twins::store::check_update(&spec, p).with_context(|| {
+            format!(
+                "twin {id}: updating with the levels of {source}: the twin is left as it was \
+                 (check the levels, their unit and the doses, or pass --force to keep the update)"
+            )
+        })?;
     }
     twin.save(&args.twin)
         .with_context(|| format!("writing {}", args.twin.display()))?;
@@ -394,27 +379,6 @@ fn observe(args: &ObserveArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A posterior mode further than this many prior standard deviations from the typical value in
-/// any random effect is refused without `--force` (5 SD: a probability of 6e-7 under the prior).
-const MAX_ETA_PRIOR_SD: f64 = 5.0;
-
-/// The random effect whose posterior mode lies furthest from 0 in prior standard deviations,
-/// when beyond [`MAX_ETA_PRIOR_SD`].
-fn extreme_eta(
-    spec: &ModelSpec,
-    posterior: &twins::store::PosteriorSummary,
-) -> Option<(String, f64)> {
-    let omega = spec.random_effects()?.omega().matrix();
-    posterior
-        .eta_names
-        .iter()
-        .zip(&posterior.eta)
-        .enumerate()
-        .map(|(i, (name, eta))| (name.clone(), (eta / omega[(i, i)].sqrt()).abs()))
-        .filter(|(_, z)| *z > MAX_ETA_PRIOR_SD)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// The time of the twin's last dose or observation (0 without any).

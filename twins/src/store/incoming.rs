@@ -27,6 +27,50 @@ pub const OUTLIER_DRAWS: usize = 2000;
 /// Seed of the prior draws: fixed, so the same file is judged the same way every time.
 const OUTLIER_SEED: u64 = 0x0017_1e25;
 
+/// A posterior mode further than this many prior standard deviations from the typical value in
+/// any random effect is not kept without the user's say-so (5 SD: a probability of 6e-7 under
+/// the prior): the levels are outside what the model explains, and advice from it would be an
+/// extrapolation.
+pub const MAX_ETA_PRIOR_SD: f64 = 5.0;
+
+/// Whether an updated posterior is one to act on: the mode search converged, and no random
+/// effect lies beyond [`MAX_ETA_PRIOR_SD`] prior standard deviations.
+///
+/// # Errors
+/// [`Error::Inconsistent`] saying which: the search did not converge (with its objective), or
+/// which random effect is how far out.
+pub fn check_update(spec: &ModelSpec, posterior: &super::PosteriorSummary) -> Result<()> {
+    if let Some(omega) = spec.random_effects().map(|r| r.omega().matrix()) {
+        let furthest = posterior
+            .eta_names
+            .iter()
+            .zip(&posterior.eta)
+            .enumerate()
+            .map(|(i, (name, eta))| (name, (eta / omega[(i, i)].sqrt()).abs()))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((name, z)) = furthest
+            && z > MAX_ETA_PRIOR_SD
+        {
+            return Err(Error::Inconsistent {
+                what: format!(
+                    "the posterior mode puts {name} {z:.1} prior standard deviations from its \
+                     typical value (more than {MAX_ETA_PRIOR_SD}): the levels are far outside \
+                     what the model explains"
+                ),
+            });
+        }
+    }
+    if !posterior.converged {
+        return Err(Error::Inconsistent {
+            what: format!(
+                "the posterior mode search did not converge (objective {:.4} where it stopped)",
+                posterior.objective
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// An incoming history with what the twin already held taken out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Screened {
@@ -231,5 +275,53 @@ impl TwinFile {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::PosteriorSummary;
+
+    fn spec() -> ModelSpec {
+        ModelSpec::parse(
+            r#"(
+                name: "check_update",
+                structure: (compartments: 1, absorption: None, elimination: Linear),
+                parameters: {"CL": (value: 5.0, unit: "L/h"), "V": (value: 50.0, unit: "L")},
+                outputs: [(name: "CP", compartment: "central", unit: "mg/L")],
+                random_effects: (parameters: [(name: "CL"), (name: "V")], omega: [[0.09, 0.0], [0.0, 0.04]]),
+                residual: {"CP": Proportional(cv: 0.1)},
+            )"#,
+            std::path::Path::new("check_update.ron"),
+        )
+        .expect("valid model")
+    }
+
+    fn posterior(eta: [f64; 2], converged: bool) -> PosteriorSummary {
+        PosteriorSummary {
+            eta_names: vec!["CL".into(), "V".into()],
+            eta: eta.to_vec(),
+            covariance: vec![vec![0.01, 0.0], vec![0.0, 0.01]],
+            objective: 12.5,
+            converged,
+            parameters: BTreeMap::new(),
+            observations: 2,
+        }
+    }
+
+    #[test]
+    fn an_update_is_kept_only_when_converged_and_within_five_prior_sds() {
+        let spec = spec();
+        check_update(&spec, &posterior([0.3, -0.2], true)).expect("1 and 1 SD");
+        // V: |-1.1| / 0.2 = 5.5 SD.
+        let far = check_update(&spec, &posterior([0.3, -1.1], true)).expect_err("5.5 SD");
+        assert!(
+            far.to_string().contains("V 5.5 prior standard deviations"),
+            "{far}"
+        );
+        let stuck = check_update(&spec, &posterior([0.3, -0.2], false)).expect_err("unconverged");
+        assert!(stuck.to_string().contains("did not converge"), "{stuck}");
+        assert!(stuck.to_string().contains("12.5"), "{stuck}");
     }
 }

@@ -33,7 +33,9 @@ use serde::{Deserialize, Serialize};
 /// rounding.
 pub const REPLAY_TOLERANCE_SD: f64 = 1e-3;
 
-pub use incoming::{OUTLIER_DRAWS, OUTLIER_FACTOR, OUTLIER_QUANTILE, Screened};
+pub use incoming::{
+    MAX_ETA_PRIOR_SD, OUTLIER_DRAWS, OUTLIER_FACTOR, OUTLIER_QUANTILE, Screened, check_update,
+};
 pub use sha256::sha256_hex;
 
 use crate::bayes::{
