@@ -9,6 +9,16 @@ use std::path::Path;
 
 use twinsim_tests::{project_file, twinsim};
 
+/// Runs `cmd` and asserts it succeeds, showing its standard error when it does not.
+fn succeed(cmd: &mut std::process::Command) {
+    let result = cmd.output().expect("twinsim runs");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
         .expect("exists")
@@ -32,20 +42,15 @@ fn workspace() -> tempfile::TempDir {
 
 fn run(dir: &Path, out: &Path) {
     // The scenario named relative to the working directory, as a user types it.
-    let result = twinsim()
-        .current_dir(dir)
-        .arg("run")
-        .arg("two_arms.ron")
-        .arg("--out")
-        .arg(out)
-        .arg("--replicates")
-        .arg("1")
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+    succeed(
+        twinsim()
+            .current_dir(dir)
+            .arg("run")
+            .arg("two_arms.ron")
+            .arg("--out")
+            .arg(out)
+            .arg("--replicates")
+            .arg("1"),
     );
 }
 
@@ -85,19 +90,14 @@ fn a_png_plot_is_not_drawn_through_a_planted_link() {
     let victim = dir.path().join("victim.png");
     std::fs::write(&victim, "keep").expect("write");
     symlink(&victim, plots.join(".bands.png.partial.png")).expect("symlink");
-    let result = twinsim()
-        .arg("plot")
-        .arg(&out)
-        .arg("--out")
-        .arg(&plots)
-        .arg("--format")
-        .arg("png")
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+    succeed(
+        twinsim()
+            .arg("plot")
+            .arg(&out)
+            .arg("--out")
+            .arg(&plots)
+            .arg("--format")
+            .arg("png"),
     );
     assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
     assert!(plots.join("bands.png").exists());
@@ -113,20 +113,15 @@ fn simulate_predictions_are_owner_only() {
     )
     .expect("write");
     let out = dir.path().join("predictions.csv");
-    let result = twinsim()
-        .arg("simulate")
-        .arg("--model")
-        .arg(project_file("tests/scenarios/iv_model.ron"))
-        .arg("--data")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+    succeed(
+        twinsim()
+            .arg("simulate")
+            .arg("--model")
+            .arg(project_file("tests/scenarios/iv_model.ron"))
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(&out),
     );
     assert_eq!(mode(&out), 0o600);
 }
@@ -142,16 +137,11 @@ fn plot_works_from_any_directory() {
     let file = summary["scenario_file"].as_str().expect("scenario_file");
     assert!(Path::new(file).is_absolute(), "{file}");
     let elsewhere = tempfile::tempdir().expect("temp dir");
-    let result = twinsim()
-        .current_dir(elsewhere.path())
-        .arg("plot")
-        .arg(&out)
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+    succeed(
+        twinsim()
+            .current_dir(elsewhere.path())
+            .arg("plot")
+            .arg(&out),
     );
     assert!(out.join("plots/bands.svg").exists());
 }
@@ -180,16 +170,11 @@ fn a_reused_results_folder_holds_one_run_and_its_manifest() {
     run(dir.path(), &out);
     assert!(out.join("timecourse.csv").exists());
     // An escalation writes no time course: the earlier one must not sit beside its results.
-    let result = twinsim()
-        .current_dir(dir.path())
-        .args(["run", "escalation.ron", "--replicates", "50", "--out"])
-        .arg(&out)
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+    succeed(
+        twinsim()
+            .current_dir(dir.path())
+            .args(["run", "escalation.ron", "--replicates", "50", "--out"])
+            .arg(&out),
     );
     assert!(
         !out.join("timecourse.csv").exists(),
@@ -267,21 +252,16 @@ fn an_orphaned_temporary_twin_copy_is_removed() {
     let twin = dir.path().join("twin.json");
     let orphan = dir.path().join(".twin.json.tmp.3999999.0");
     std::fs::write(&orphan, "{}").expect("write");
-    let result = twinsim()
-        .arg("twin")
-        .arg("new")
-        .arg("--model")
-        .arg(project_file("tests/scenarios/iv_model.ron"))
-        .arg("--patient")
-        .arg(&patient)
-        .arg("--out")
-        .arg(&twin)
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+    succeed(
+        twinsim()
+            .arg("twin")
+            .arg("new")
+            .arg("--model")
+            .arg(project_file("tests/scenarios/iv_model.ron"))
+            .arg("--patient")
+            .arg(&patient)
+            .arg("--out")
+            .arg(&twin),
     );
     assert!(!orphan.exists(), "the orphaned copy is left");
 }

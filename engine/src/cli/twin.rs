@@ -381,6 +381,16 @@ fn observe(args: &ObserveArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The unit the model file gives output `name` (empty when it gives none).
+fn output_unit(spec: &ModelSpec, name: &str) -> String {
+    spec.file()
+        .outputs
+        .iter()
+        .find(|o| o.name == name)
+        .map(|o| o.unit.clone())
+        .unwrap_or_default()
+}
+
 /// The time of the twin's last dose or observation (0 without any).
 fn last_time(history: &History) -> f64 {
     history
@@ -549,13 +559,7 @@ fn run_forecast(args: &ForecastArgs) -> anyhow::Result<()> {
         describe(&result.basis, args.posterior.draws)
     );
     // Sentences with units: the metric is in the output's unit (·h for an AUC).
-    let unit = spec
-        .file()
-        .outputs
-        .iter()
-        .find(|o| o.name == result.output)
-        .map(|o| o.unit.clone())
-        .unwrap_or_default();
+    let unit = output_unit(&spec, &result.output);
     let metric_unit = match args.target.outcome.as_deref().map(str::to_ascii_lowercase) {
         Some(m) if m == "auc24" => format!("{unit}·h"),
         _ => unit,
@@ -764,13 +768,7 @@ fn forecast_plot(
 ) -> anyhow::Result<()> {
     use crate::plot::forecast::{ForecastFigure, RegimenFan};
     use twins::bayes::Measurement;
-    let unit = spec
-        .file()
-        .outputs
-        .iter()
-        .find(|o| o.name == result.output)
-        .map(|o| o.unit.clone())
-        .unwrap_or_default();
+    let unit = output_unit(spec, &result.output);
     let level_target = target.outcome.as_deref().is_some_and(|o| {
         matches!(
             o.to_ascii_lowercase().as_str(),
