@@ -72,6 +72,21 @@ impl Clinic {
         said(&args)
     }
 
+    /// `twin forecast` of 320 mg every 12 h, with `extra` flags (the count among them).
+    fn forecast(&self, extra: &[&str]) -> (bool, String, String) {
+        let mut args = vec![
+            "twin",
+            "forecast",
+            s(&self.twin),
+            "--dose",
+            "320",
+            "--every",
+            "12",
+        ];
+        args.extend_from_slice(extra);
+        said(&args)
+    }
+
     fn journal_len(&self) -> usize {
         let text = std::fs::read_to_string(&self.twin).expect("twin");
         let value: serde_json::Value = serde_json::from_str(&text).expect("json");
@@ -288,19 +303,7 @@ fn a_dose_search_that_cannot_reach_the_target_says_so_and_fails() {
 #[test]
 fn the_old_spellings_of_the_dose_flags_still_work_with_a_warning() {
     let clinic = Clinic::new();
-    let (ok, _, err) = said(&[
-        "twin",
-        "forecast",
-        s(&clinic.twin),
-        "--dose",
-        "320",
-        "--every",
-        "12",
-        "--doses",
-        "2",
-        "--draws",
-        "50",
-    ]);
+    let (ok, _, err) = clinic.forecast(&["--doses", "2", "--draws", "50"]);
     assert!(ok, "{err}");
     assert!(
         err.contains("deprecated") && err.contains("--dose-count"),
@@ -317,20 +320,7 @@ fn a_twin_file_with_a_repeated_key_or_an_edited_posterior_is_refused() {
             .0
     );
     let original = std::fs::read_to_string(&clinic.twin).expect("twin");
-    let forecast = || {
-        said(&[
-            "twin",
-            "forecast",
-            s(&clinic.twin),
-            "--dose",
-            "320",
-            "--every",
-            "12",
-            "--dose-count",
-            "2",
-            "--map",
-        ])
-    };
+    let forecast = || clinic.forecast(&["--dose-count", "2", "--map"]);
     assert!(forecast().0, "the untouched twin loads");
     // A second "id" key: serde would keep the last in silence.
     std::fs::write(
@@ -369,20 +359,7 @@ fn a_forecast_plot_is_owner_only() {
             .0
     );
     let plot = clinic.dir.path().join("forecast.svg");
-    let (ok, _, err) = said(&[
-        "twin",
-        "forecast",
-        s(&clinic.twin),
-        "--dose",
-        "320",
-        "--every",
-        "12",
-        "--dose-count",
-        "2",
-        "--map",
-        "--plot",
-        s(&plot),
-    ]);
+    let (ok, _, err) = clinic.forecast(&["--dose-count", "2", "--map", "--plot", s(&plot)]);
     assert!(ok, "{err}");
     let mode = std::fs::metadata(&plot).expect("plot").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
@@ -397,14 +374,7 @@ fn a_forecast_reports_its_metric_in_words_and_units() {
             .observe(&clinic.data("d.csv", &[DOSE, LEVELS[0], LEVELS[1]]), &[])
             .0
     );
-    let (ok, out, err) = said(&[
-        "twin",
-        "forecast",
-        s(&clinic.twin),
-        "--dose",
-        "320",
-        "--every",
-        "12",
+    let (ok, out, err) = clinic.forecast(&[
         "--dose-count",
         "4",
         "--outcome",

@@ -33,3 +33,15 @@ pub fn twinsim() -> Command {
     );
     Command::new(bin)
 }
+
+/// Runs `cmd` (a [`twinsim`] command) and asserts it succeeds, showing its standard error when
+/// it does not; returns its output.
+pub fn succeed(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("twinsim runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

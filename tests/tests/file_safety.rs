@@ -7,17 +7,7 @@
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 
-use twinsim_tests::{project_file, twinsim};
-
-/// Runs `cmd` and asserts it succeeds, showing its standard error when it does not.
-fn succeed(cmd: &mut std::process::Command) {
-    let result = cmd.output().expect("twinsim runs");
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-}
+use twinsim_tests::{project_file, succeed, twinsim};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)

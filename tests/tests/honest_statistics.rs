@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use twinsim_tests::{project_file, twinsim};
+use twinsim_tests::{project_file, succeed, twinsim};
 
 const SCENARIO: &str = r#"(
     name: "honest statistics",
@@ -36,20 +36,15 @@ fn run(dir: &Path, replicates: u32) -> (String, serde_json::Value) {
     let scenario = dir.join("scenario.ron");
     std::fs::write(&scenario, SCENARIO).expect("write");
     let out_dir = dir.join("out");
-    let out = twinsim()
-        .arg("run")
-        .arg(&scenario)
-        .arg("--out")
-        .arg(&out_dir)
-        .arg("--replicates")
-        .arg(replicates.to_string())
-        .arg("--plots")
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        twinsim()
+            .arg("run")
+            .arg(&scenario)
+            .arg("--out")
+            .arg(&out_dir)
+            .arg("--replicates")
+            .arg(replicates.to_string())
+            .arg("--plots"),
     );
     let summary = std::fs::read_to_string(out_dir.join("summary.json")).expect("summary");
     (

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use twins::model_file::{CovariateSource, ModelSpec};
-use twinsim_tests::{project_file, twinsim};
+use twinsim_tests::{project_file, succeed, twinsim};
 
 /// Every scenario of the library, by file stem.
 const SCENARIOS: &[&str] = &[
@@ -248,17 +248,12 @@ fn warfarin_model_orders_doses_by_genotype_and_age() {
 fn the_main_job_gives_an_iwpc_arm_a_median_steady_state_inr_in_range() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out_dir = dir.path().join("out");
-    let out = twinsim()
-        .arg("run")
-        .arg(project_file("scenarios/warfarin_pgx.ron"))
-        .arg("--out")
-        .arg(&out_dir)
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        twinsim()
+            .arg("run")
+            .arg(project_file("scenarios/warfarin_pgx.ron"))
+            .arg("--out")
+            .arg(&out_dir),
     );
     let text = std::fs::read_to_string(out_dir.join("timecourse.csv")).expect("timecourse");
     let median = text

@@ -4,7 +4,7 @@
 //! (the age effect linear across all ages, centred at 71), and the INR at that concentration is
 //! BASE + INRmax·(1 − (1 − E)²)^λ with E = C^γ/(EC50^γ + C^γ).
 
-use twinsim_tests::{project_file, twinsim};
+use twinsim_tests::{project_file, succeed, twinsim};
 
 /// Racemic dose (mg) every 24 h; the S-enantiomer is half of it (the model's F = 0.5).
 const DOSE_MG: f64 = 5.0;
@@ -48,20 +48,15 @@ fn last_interval_averages(age: f64) -> (f64, f64) {
     let data = dir.path().join("data.csv");
     std::fs::write(&data, csv).expect("write");
     let out_path = dir.path().join("out.csv");
-    let out = twinsim()
-        .arg("simulate")
-        .arg("--model")
-        .arg(project_file("scenarios/models/warfarin_hamberg2007.ron"))
-        .arg("--data")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out_path)
-        .output()
-        .expect("twinsim runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        twinsim()
+            .arg("simulate")
+            .arg("--model")
+            .arg(project_file("scenarios/models/warfarin_hamberg2007.ron"))
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(&out_path),
     );
     let text = std::fs::read_to_string(&out_path).expect("predictions");
     let mut lines = text.lines();
