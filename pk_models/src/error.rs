@@ -91,6 +91,23 @@ pub enum Error {
         /// Record time (h).
         time: f64,
     },
+    /// A value of a user-written model is out of range (a derived constant, an initial state,
+    /// a dose input).
+    #[error("{name} = {value}: expected {expected}")]
+    InvalidValue {
+        /// What the value is (e.g. `KE`, `f(depot)`).
+        name: String,
+        /// The value.
+        value: f64,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// The parts of a user-written model disagree (a front end's mistake).
+    #[error("the model's equations are inconsistent: {problem}")]
+    InvalidEquations {
+        /// What disagrees.
+        problem: String,
+    },
     /// A time series handed to an outcome evaluator is unusable (lengths differ, times not
     /// increasing, non-finite values, empty).
     #[error("time series for outcome {outcome} is invalid: {reason}")]

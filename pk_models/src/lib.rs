@@ -38,6 +38,7 @@
 
 pub mod batch;
 mod dosing;
+pub mod equations;
 mod error;
 pub mod linear;
 mod model;

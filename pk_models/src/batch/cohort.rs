@@ -160,7 +160,7 @@ where
             }
         }
         while next_output < output_times.len() && output_times[next_output] <= t {
-            model.observe(&state, &mut observed);
+            model.observe(output_times[next_output], &state, &mut observed);
             emit(next_output, &observed);
             next_output += 1;
         }
@@ -179,7 +179,8 @@ where
             &mut state,
             &output_times[first_output..first_output + inside],
             |j, y| {
-                model.observe(y, &mut observed);
+                let time = output_times[first_output + j];
+                model.observe(time, y, &mut observed);
                 emit(first_output + j, &observed);
             },
         )?;
@@ -218,7 +219,7 @@ where
     let mut stats = BatchStats::default();
     for lanes in order.chunks(L) {
         batch.clear();
-        batch.extend(lanes.iter().map(|&i| twins[i]));
+        batch.extend(lanes.iter().map(|&i| twins[i].clone()));
         stats += simulate_batch::<M, N, L>(&batch, output_times, settings, |j, observed| {
             let row = &mut out[j * n_twins..(j + 1) * n_twins];
             for (&twin, &value) in lanes.iter().zip(observed) {

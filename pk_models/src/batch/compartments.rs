@@ -144,7 +144,7 @@ impl<const N: usize, const L: usize> BatchModel<N, L> for CompartmentLanes<N, L>
         }
     }
 
-    fn observe(&self, state: &Lanes<N, L>, out: &mut [f64; L]) {
+    fn observe(&self, _time: f64, state: &Lanes<N, L>, out: &mut [f64; L]) {
         for l in 0..L {
             out[l] = state[self.central][l] * self.inv_central_volume[l];
         }

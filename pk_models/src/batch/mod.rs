@@ -49,7 +49,7 @@ pub type Lanes<const N: usize, const L: usize> = [[f64; L]; N];
 /// [`BatchModel::rhs`] is a loop over lanes the compiler can vectorise.
 pub trait BatchModel<const N: usize, const L: usize> {
     /// One twin's parameters, with named fields.
-    type Params: Copy;
+    type Params: Clone;
 
     /// A model whose every lane holds `params`.
     fn splat(params: &Self::Params) -> Self;
@@ -60,8 +60,8 @@ pub trait BatchModel<const N: usize, const L: usize> {
     /// The right-hand side `d_state/dt = f(t, state)` of every lane (amount/h per slot).
     fn rhs(&self, time: f64, state: &Lanes<N, L>, d_state: &mut Lanes<N, L>);
 
-    /// The observed quantity of every lane (e.g. the central concentration, mg/L).
-    fn observe(&self, state: &Lanes<N, L>, out: &mut [f64; L]);
+    /// The observed quantity of every lane at `time` (h) (e.g. the central concentration, mg/L).
+    fn observe(&self, time: f64, state: &Lanes<N, L>, out: &mut [f64; L]);
 
     /// A sort key: twins with close keys need similar step sizes and are batched together.
     ///

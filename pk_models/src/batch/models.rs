@@ -89,7 +89,7 @@ impl<const L: usize> BatchModel<2, L> for MmTwoCompartment<L> {
         }
     }
 
-    fn observe(&self, state: &Lanes<2, L>, out: &mut [f64; L]) {
+    fn observe(&self, _time: f64, state: &Lanes<2, L>, out: &mut [f64; L]) {
         for l in 0..L {
             out[l] = state[CENTRAL][l] * self.inv_v1[l];
         }
@@ -142,7 +142,7 @@ impl<const L: usize> BatchModel<1, L> for LinearOneCompartment<L> {
         }
     }
 
-    fn observe(&self, state: &Lanes<1, L>, out: &mut [f64; L]) {
+    fn observe(&self, _time: f64, state: &Lanes<1, L>, out: &mut [f64; L]) {
         for l in 0..L {
             out[l] = state[CENTRAL][l] * self.inv_v[l];
         }
