@@ -96,7 +96,7 @@ fn direct(scenario: &Scenario, n_twins: u32) -> f64 {
             subject.advance_to(t).expect("advance");
             scenario
                 .model
-                .outputs_into(&model, subject.state(), &mut outputs);
+                .outputs_into(&model, t, subject.state(), &mut outputs);
             recorded.extend_from_slice(&outputs);
         }
         checksum += recorded.iter().sum::<f64>();

@@ -188,7 +188,7 @@ fn warfarin_dose_for_inr(age: f64, cyp2c9: &'static str, vkorc1: &'static str) -
         ];
         let states = simulate(&model, &records, SolutionPath::Auto).expect("simulation");
         let mut out = Vec::new();
-        spec.outputs_into(&model, states.state(1), &mut out);
+        spec.outputs_into(&model, 0.0, states.state(1), &mut out);
         out[1]
     };
     let (mut lo, mut hi) = (0.1_f64, 40.0_f64);
@@ -277,6 +277,6 @@ fn docetaxel_model_keeps_the_baseline_without_drug() {
     let records = [Record::observation(0.0), Record::observation(500.0)];
     let states = simulate(&model, &records, SolutionPath::Auto).expect("simulation");
     let mut out = Vec::new();
-    spec.outputs_into(&model, states.state(1), &mut out);
+    spec.outputs_into(&model, 0.0, states.state(1), &mut out);
     assert!((out[1] - 5.05).abs() < 1e-9, "ANC {}", out[1]);
 }

@@ -377,7 +377,12 @@ pub fn simulate(
     for record in records {
         subject.apply(spec, record)?;
         states.push(subject.state());
-        spec.outputs_into(subject.model(), subject.state(), &mut scratch);
+        spec.outputs_into(
+            subject.model(),
+            subject.time(),
+            subject.state(),
+            &mut scratch,
+        );
         if let Some((k, &v)) = scratch.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             let name = spec.output_names().nth(k).unwrap_or("?");
             return Err(Error::InvalidValue {

@@ -365,11 +365,11 @@ impl<'a> Outputs<'a> {
     }
 
     /// Records the outputs of `state`, read with `model` (the one in force).
-    fn take(&mut self, model: &BuiltModel, state: &[f64]) {
+    fn take(&mut self, model: &BuiltModel, time: f64, state: &[f64]) {
         match self.reads {
             Some(reads) => self.recorded.extend(reads.iter().map(|r| r.of(state))),
             None => {
-                self.spec.outputs_into(model, state, self.scratch);
+                self.spec.outputs_into(model, time, state, self.scratch);
                 self.recorded.extend_from_slice(self.scratch);
             }
         }
@@ -401,7 +401,7 @@ fn advance_alone(
     let time = subject.time();
     for &r in records.iter().filter(|&&r| r > time) {
         subject.advance_until(spec, r)?;
-        out.take(subject.model(), subject.state());
+        out.take(subject.model(), r, subject.state());
     }
     subject.advance_to(spec, now)
 }

@@ -92,7 +92,7 @@ pub fn steady_state_auc24(
     let mut out = Vec::new();
     let values: Vec<f64> = (1..records.len())
         .map(|i| {
-            spec.outputs_into(&model, states.state(i), &mut out);
+            spec.outputs_into(&model, records[i].time, states.state(i), &mut out);
             out[output]
         })
         .collect();

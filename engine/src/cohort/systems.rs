@@ -136,7 +136,8 @@ pub fn observe(
     }
     let spec = &cohort.scenario.model;
     for (body, mut observed, mut streams) in &mut twins {
-        spec.outputs_into(body.course.model(), body.course.state(), &mut scratch);
+        let (model, state) = (body.course.model(), body.course.state());
+        spec.outputs_into(model, body.course.time(), state, &mut scratch);
         observed.times.push(clock.now);
         for (name, &f) in cohort.scenario.output_names.iter().zip(scratch.iter()) {
             let y = spec

@@ -155,6 +155,9 @@ impl ModelSpec {
         record: &impl ColumnLookup,
         parameters: &BTreeMap<String, f64>,
     ) -> Result<DoseInputs> {
+        if let Some(eq) = &self.equations {
+            return eq.dose_inputs(compartment, parameters);
+        }
         let mut inputs = DoseInputs::default();
         let Some((_, spec)) = self.dose_inputs.iter().find(|(i, _)| *i == compartment) else {
             return Ok(inputs);

@@ -57,6 +57,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use pk_models::equations::EquationModel;
 use pk_models::pd::{AnyPd, PkPd};
 use pk_models::{Absorption, CompartmentModel, Disposition, LinearSystem, MichaelisMenten, Model};
 use serde::{Deserialize, Serialize};
@@ -69,10 +70,12 @@ use crate::variability::{ParameterUncertainty, RandomEffects, RandomEffectsFile,
 
 mod dosing;
 mod effects;
+pub mod equations;
 pub mod pd;
 
 pub use dosing::DoseEvent;
 pub use effects::{CovariateSource, Effect, RowCovariates};
+pub use equations::{Equations, EquationsFile};
 pub use pd::{ConcentrationUnit, PdFile, PdModelFile, PdValue};
 
 /// How many compartments distribute the drug.
@@ -187,6 +190,11 @@ pub struct OutputSpec {
     /// Concentration or amount.
     #[serde(default)]
     pub kind: OutputKind,
+    /// The output as an expression of the `equations`' names (states, parameters, derived
+    /// quantities, `t`), for a model written as equations; `compartment` and `kind` are then
+    /// not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
     /// Multiplier, e.g. 1000 for µg/L from mg and L.
     #[serde(default = "one")]
     pub scale: f64,
@@ -245,8 +253,12 @@ impl DoseInputSpec {
 pub struct ModelFile {
     /// A readable name, with the source of the model.
     pub name: String,
-    /// The structural model.
-    pub structure: Structure,
+    /// The structural model (a built-in one); a model written as `equations` has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structure: Option<Structure>,
+    /// The model written as equations (see [`equations`]), instead of a built-in `structure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equations: Option<EquationsFile>,
     /// Typical values by name.
     pub parameters: BTreeMap<String, ParameterValue>,
     /// Output columns.
@@ -352,6 +364,8 @@ enum OutputSource {
     Slot(usize),
     /// The PD effect.
     Effect,
+    /// Output `k` of a model written as equations.
+    Equation(usize),
 }
 
 /// A model built from a model file: PK only, or PK coupled to a PD model (and the AUC).
@@ -366,28 +380,42 @@ pub enum BuiltModel {
     Pk(CompartmentModel),
     /// A compartment model driving a PD model (or only the AUC), solved with the ODE path.
     PkPd(Box<PkPd<AnyPd>>),
+    /// A model written as equations: solved exactly when its derivatives are linear in the
+    /// states, else by the ODE solver (its linear first states exactly when they form a system
+    /// of their own).
+    Equations(Box<EquationModel>),
 }
 
 impl BuiltModel {
-    /// The PK part.
-    pub fn pk(&self) -> &CompartmentModel {
+    /// The built-in PK part; `None` for a model written as equations.
+    pub fn pk(&self) -> Option<&CompartmentModel> {
         match self {
-            Self::Pk(pk) => pk,
-            Self::PkPd(m) => m.pk(),
+            Self::Pk(pk) => Some(pk),
+            Self::PkPd(m) => Some(m.pk()),
+            Self::Equations(_) => None,
         }
     }
 
     /// The coupled model, when there is a PD part.
     pub fn pkpd(&self) -> Option<&PkPd<AnyPd>> {
         match self {
-            Self::Pk(_) => None,
             Self::PkPd(m) => Some(m),
+            Self::Pk(_) | Self::Equations(_) => None,
         }
     }
 
-    /// Volume (L) of a PK slot; `None` for a depot, a PD slot or the AUC.
+    /// The model written as equations, when it is one.
+    pub fn equations(&self) -> Option<&EquationModel> {
+        match self {
+            Self::Equations(m) => Some(m),
+            Self::Pk(_) | Self::PkPd(_) => None,
+        }
+    }
+
+    /// Volume (L) of a PK slot; `None` for a depot, a PD slot, the AUC or a model written as
+    /// equations.
     pub fn volume(&self, slot: usize) -> Option<f64> {
-        let pk = self.pk();
+        let pk = self.pk()?;
         (slot < pk.n_states()).then(|| pk.volume(slot)).flatten()
     }
 
@@ -402,6 +430,7 @@ impl Model for BuiltModel {
         match self {
             Self::Pk(m) => m.n_states(),
             Self::PkPd(m) => m.n_states(),
+            Self::Equations(m) => m.n_states(),
         }
     }
 
@@ -409,6 +438,7 @@ impl Model for BuiltModel {
         match self {
             Self::Pk(m) => m.state_name(index),
             Self::PkPd(m) => m.state_name(index),
+            Self::Equations(m) => m.state_name(index),
         }
     }
 
@@ -416,6 +446,7 @@ impl Model for BuiltModel {
         match self {
             Self::Pk(m) => m.rhs(time, state, rates, d_state),
             Self::PkPd(m) => m.rhs(time, state, rates, d_state),
+            Self::Equations(m) => m.rhs(time, state, rates, d_state),
         }
     }
 
@@ -423,6 +454,7 @@ impl Model for BuiltModel {
         match self {
             Self::Pk(m) => m.linear_system(),
             Self::PkPd(m) => m.linear_system(),
+            Self::Equations(m) => m.linear_system(),
         }
     }
 
@@ -430,6 +462,7 @@ impl Model for BuiltModel {
         match self {
             Self::Pk(m) => m.linear_subsystem(),
             Self::PkPd(m) => m.linear_subsystem(),
+            Self::Equations(m) => m.linear_subsystem(),
         }
     }
 
@@ -437,6 +470,7 @@ impl Model for BuiltModel {
         match self {
             Self::Pk(m) => m.initial_state(),
             Self::PkPd(m) => m.initial_state(),
+            Self::Equations(m) => m.initial_state(),
         }
     }
 }
@@ -452,6 +486,8 @@ pub struct ModelSpec {
     dose_inputs: Vec<(usize, DoseInputSpec)>,
     random_effects: Option<RandomEffects>,
     uncertainty: Option<ParameterUncertainty>,
+    /// The compiled equations of a model written as equations.
+    equations: Option<Equations>,
 }
 
 /// A record's numeric cells by column name, for [`Source::Column`].
@@ -480,10 +516,16 @@ impl ModelSpec {
         let file: ModelFile = options
             .from_str(text)
             .map_err(|e| Error::from_ron(path, e))?;
-        Self::validate(file).map_err(|(key, e)| e.in_file(path, key.and_then(|k| locate(text, &k))))
+        let equations =
+            equations::check_file(&file, text).map_err(|(at, e)| e.in_file(path, at))?;
+        Self::validate(file, equations)
+            .map_err(|(key, e)| e.in_file(path, key.and_then(|k| locate(text, &k))))
     }
 
-    fn validate(file: ModelFile) -> std::result::Result<Self, (Option<String>, Error)> {
+    fn validate(
+        file: ModelFile,
+        equations: Option<Equations>,
+    ) -> std::result::Result<Self, (Option<String>, Error)> {
         for (name, p) in &file.parameters {
             if !p.value.is_finite() {
                 return Err((
@@ -502,8 +544,26 @@ impl ModelSpec {
             .map(|(k, v)| (k.clone(), v.value))
             .collect();
         let auc = file.outputs.iter().any(|o| o.kind == OutputKind::Auc);
-        let model = build_model(&file, auc, &typical).map_err(|(key, e)| (Some(key), e))?;
-        let state_names: Vec<String> = (0..model.n_states()).map(|i| model.state_name(i)).collect();
+        if let Some(eq) = &equations {
+            // A trial build at the typical values, when every covariate the code reads has a
+            // declared default; otherwise the first twin's build checks the values.
+            let mut values = typical.clone();
+            let defaults = &file.covariates.defaults;
+            if eq.covariates().iter().all(|c| defaults.contains_key(c)) {
+                values.extend(eq.covariates().iter().map(|c| (c.clone(), defaults[c])));
+                eq.model(&values)
+                    .map_err(|e| (Some("equations".to_owned()), e))?;
+            }
+        }
+        let (model, state_names) = match &equations {
+            Some(eq) => (None, eq.system().state_names().to_vec()),
+            None => {
+                let model =
+                    build_model(&file, auc, &typical, None).map_err(|(key, e)| (Some(key), e))?;
+                let names = (0..model.n_states()).map(|i| model.state_name(i)).collect();
+                (Some(model), names)
+            }
+        };
         let slot = |name: &str, context: &str| {
             state_names.iter().position(|s| s == name).ok_or_else(|| {
                 (
@@ -544,6 +604,17 @@ impl ModelSpec {
                         expected: "a finite multiplier > 0",
                     },
                 ));
+            }
+            let Some(model) = &model else {
+                // A model written as equations: its outputs were compiled with it.
+                outputs.push((OutputSource::Equation(k), o.clone()));
+                continue;
+            };
+            if o.expression.is_some() {
+                return Err(inconsistent(format!(
+                    "output {} has an `expression`, which only a model written as `equations`                      reads: give `compartment` and `kind` for a built-in structure",
+                    o.name
+                )));
             }
             let source = match (o.kind, &o.compartment) {
                 (OutputKind::Effect, _) => {
@@ -640,6 +711,12 @@ impl ModelSpec {
             .flat_map(|p| &p.effects)
             .filter(|e| !e.reads_gene())
             .map(Effect::reads)
+            .chain(
+                equations
+                    .iter()
+                    .flat_map(|e| e.covariates())
+                    .map(String::as_str),
+            )
             .collect();
         let read: Vec<&str> = {
             let mut r = read;
@@ -726,6 +803,7 @@ impl ModelSpec {
             dose_inputs,
             random_effects,
             uncertainty,
+            equations,
         })
     }
 
@@ -765,6 +843,15 @@ impl ModelSpec {
                 })?;
             }
             out.insert(name.clone(), value);
+        }
+        // The covariates a model written as equations reads enter its build by name.
+        for c in self.equations.iter().flat_map(Equations::covariates) {
+            let value = subject.numeric(c).ok_or_else(|| Error::Inconsistent {
+                what: format!(
+                    "the equations read covariate {c}, which is not given (give it in the data,                      the patient or the population, or as a model-file default under                      `covariates: (defaults: ...)`)"
+                ),
+            })?;
+            out.insert(c.clone(), value);
         }
         Ok(out)
     }
@@ -807,7 +894,12 @@ impl ModelSpec {
     /// The covariates the parameters' effects read as numbers (power, linear, exponential,
     /// threshold effects), each once.
     pub fn numeric_covariate_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = Vec::new();
+        let mut names: Vec<&str> = self
+            .equations
+            .iter()
+            .flat_map(Equations::covariates)
+            .map(String::as_str)
+            .collect();
         for p in self.file.parameters.values() {
             for e in &p.effects {
                 if e.reads_number() && !names.contains(&e.reads()) {
@@ -869,7 +961,12 @@ impl ModelSpec {
     /// The covariates (not genes) the parameters' effects read, each once, in the order first
     /// named: `WT`, `AGE`, `CRCL`, `SEX`, `COMED:amiodarone`, ...
     pub fn covariate_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = Vec::new();
+        let mut names: Vec<&str> = self
+            .equations
+            .iter()
+            .flat_map(Equations::covariates)
+            .map(String::as_str)
+            .collect();
         for p in self.file.parameters.values() {
             for e in &p.effects {
                 if !e.reads_gene() && !names.contains(&e.reads()) {
@@ -885,6 +982,11 @@ impl ModelSpec {
         &self.file
     }
 
+    /// The compiled equations, for a model written as equations.
+    pub fn equations(&self) -> Option<&Equations> {
+        self.equations.as_ref()
+    }
+
     /// Typical values by parameter name.
     pub fn typical_parameters(&self) -> BTreeMap<String, f64> {
         self.file
@@ -897,7 +999,7 @@ impl ModelSpec {
     /// Builds the model for these parameter values: the compartment model, coupled to the PD
     /// model (and the AUC) when the file has them.
     pub fn build(&self, parameters: &BTreeMap<String, f64>) -> Result<BuiltModel> {
-        build_model(&self.file, self.auc, parameters).map_err(|(_, e)| e)
+        build_model(&self.file, self.auc, parameters, self.equations.as_ref()).map_err(|(_, e)| e)
     }
 
     /// Names of the state slots, in order (CMT = index + 1).
@@ -910,12 +1012,22 @@ impl ModelSpec {
         self.outputs.iter().map(|(_, o)| o.name.as_str())
     }
 
-    /// Output values for a state of `model` (built by [`ModelSpec::build`]).
-    pub fn outputs_into(&self, model: &BuiltModel, state: &[f64], out: &mut Vec<f64>) {
+    /// Output values at `time` (h) for a state of `model` (built by [`ModelSpec::build`]).
+    pub fn outputs_into(&self, model: &BuiltModel, time: f64, state: &[f64], out: &mut Vec<f64>) {
         out.clear();
+        if let Some(m) = model.equations() {
+            out.resize(self.outputs.len(), f64::NAN);
+            m.outputs_into(time, state, out);
+            for (value, (_, o)) in out.iter_mut().zip(&self.outputs) {
+                *value *= o.scale;
+            }
+            return;
+        }
         for (source, o) in &self.outputs {
             let value = match *source {
-                OutputSource::Effect => model.effect(state).unwrap_or(f64::NAN),
+                OutputSource::Effect | OutputSource::Equation(_) => {
+                    model.effect(state).unwrap_or(f64::NAN)
+                }
                 OutputSource::Slot(i) if o.kind == OutputKind::Concentration => {
                     state[i] / model.volume(i).unwrap_or(f64::NAN)
                 }
@@ -933,7 +1045,7 @@ impl ModelSpec {
         self.outputs
             .iter()
             .map(|(source, o)| match *source {
-                OutputSource::Effect => None,
+                OutputSource::Effect | OutputSource::Equation(_) => None,
                 OutputSource::Slot(slot) => Some(OutputRead {
                     slot,
                     divisor: if o.kind == OutputKind::Concentration {
@@ -964,8 +1076,23 @@ fn build_model(
     file: &ModelFile,
     auc: bool,
     parameters: &BTreeMap<String, f64>,
+    equations: Option<&Equations>,
 ) -> std::result::Result<BuiltModel, (String, Error)> {
-    let pk = build(&file.structure, parameters).map_err(|e| ("parameters".to_owned(), e))?;
+    if let Some(eq) = equations {
+        let model = eq
+            .model(parameters)
+            .map_err(|e| ("equations".to_owned(), e))?;
+        return Ok(BuiltModel::Equations(Box::new(model)));
+    }
+    let Some(structure) = &file.structure else {
+        return Err((
+            "parameters".to_owned(),
+            Error::Inconsistent {
+                what: "the model has neither a `structure` nor `equations`: give one".into(),
+            },
+        ));
+    };
+    let pk = build(structure, parameters).map_err(|e| ("parameters".to_owned(), e))?;
     let only_auc = PdFile {
         model: None,
         concentration: ConcentrationUnit::MgPerL,

@@ -590,7 +590,7 @@ mod tests {
         };
         assert!((friberg.mtt() - docetaxel::MTT * eta.exp()).abs() < SAME_CODE);
         let by_hand = PkPd::new(
-            model.pk().clone(),
+            model.pk().cloned().unwrap_or_else(|| unreachable!()),
             Friberg::new(
                 docetaxel::CIRC0,
                 docetaxel::MTT * eta.exp(),
@@ -608,7 +608,7 @@ mod tests {
         let mut outputs = Vec::new();
         let mut nadir = f64::INFINITY;
         for i in 0..records.len() {
-            spec.outputs_into(&model, from_file.state(i), &mut outputs);
+            spec.outputs_into(&model, 0.0, from_file.state(i), &mut outputs);
             let state = expected.state(i);
             assert!((outputs[0] - by_hand.central_concentration(state)).abs() < SAME_CODE);
             assert!((outputs[1] - by_hand.effect(state)).abs() < SAME_CODE);
@@ -616,7 +616,7 @@ mod tests {
             nadir = nadir.min(outputs[1]);
         }
         // Starts at Circ0 (the baseline is the initial state) and falls to a nadir well below it.
-        spec.outputs_into(&model, &model.initial_state(), &mut outputs);
+        spec.outputs_into(&model, 0.0, &model.initial_state(), &mut outputs);
         assert_eq!(outputs[1], docetaxel::CIRC0);
         assert!(nadir < 0.5 * docetaxel::CIRC0, "nadir {nadir}");
         Ok(())
@@ -640,7 +640,7 @@ mod tests {
         let expected = simulate(&by_hand, &records, SolutionPath::Auto)?;
         let mut outputs = Vec::new();
         for i in 0..records.len() {
-            spec.outputs_into(&model, from_file.state(i), &mut outputs);
+            spec.outputs_into(&model, 0.0, from_file.state(i), &mut outputs);
             let state = expected.state(i);
             assert!((outputs[0] - by_hand.central_concentration(state)).abs() < SAME_CODE);
             assert!(
@@ -714,7 +714,7 @@ mod tests {
         ];
         let states = simulate(&model, &records, SolutionPath::Auto)?;
         let mut outputs = Vec::new();
-        spec.outputs_into(&model, states.state(1), &mut outputs);
+        spec.outputs_into(&model, 0.0, states.state(1), &mut outputs);
         // 100 mg / 2 L/h; the tail beyond 500 h is exp(−50) of it; the ODE path's tolerance.
         assert!((outputs[0] - 50.0).abs() < 1e-6, "{}", outputs[0]);
         Ok(())
