@@ -47,7 +47,11 @@ const GENES: [&str; 3] = ["CYP2C9", "VKORC1", "CYP3A5"];
 /// Every model file of the project's scenario library and benchmarks, and the lag test model.
 fn model_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["scenarios/models", "benches/scenarios"] {
+    for dir in [
+        "scenarios/models",
+        "scenarios/models/equations",
+        "benches/scenarios",
+    ] {
         for entry in std::fs::read_dir(project_file(dir)).expect(dir) {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "ron") && ModelSpec::load(&path).is_ok() {
@@ -325,8 +329,8 @@ fn every_shipped_model_gives_the_same_trajectories_in_a_scenario_and_in_simulate
     std::fs::write(dir.path().join("population.ron"), POPULATION).expect("population");
     let models = model_files();
     assert!(
-        models.len() >= 7,
-        "expected the 5 library and 2 benchmark models and the test model under {}",
+        models.len() >= 12,
+        "expected the 5 library models, the same 5 as equations, 2 benchmark models and the test model under {}",
         project_root().display()
     );
     for model in &models {
@@ -374,6 +378,8 @@ fn time_varying_covariates_give_the_same_trajectories_in_a_scenario_and_in_simul
         "tests/scenarios/tv_2cmt_model.ron",
         "scenarios/models/vancomycin_goti2018.ron",
         "scenarios/models/warfarin_hamberg2007.ron",
+        "scenarios/models/equations/vancomycin_goti2018.ron",
+        "scenarios/models/equations/warfarin_hamberg2007.ron",
     ];
     for model in models {
         for carry in [Carry::NextBackward, Carry::LastForward] {

@@ -225,7 +225,11 @@ pub(crate) fn check_file(
         outputs.push((o.name.clone(), expression.clone()));
     }
     let parameters: Vec<String> = file.parameters.keys().cloned().collect();
-    resolve::compile(eq, &parameters, &outputs)
+    let first_line = text
+        .find(eq.code.as_str())
+        .filter(|_| !eq.code.is_empty())
+        .map_or(1, |start| text[..start].matches('\n').count() + 1);
+    resolve::compile(eq, &parameters, &outputs, first_line)
         .map(Some)
         .map_err(|e| {
             let position = place_in(text, eq, &outputs, &e.place);

@@ -70,10 +70,14 @@ struct Scope<'a> {
 /// A syntax error, an unknown name or function, a name assigned twice, a derivative of a state
 /// that does not exist or missing for one that does, a per-twin value (an initial state, a dose
 /// input) that reads the states or `t`.
+///
+/// `first_line` is the line of the file where the code's first line is, for messages that name
+/// another line.
 pub fn compile(
     file: &EquationsFile,
     parameters: &[String],
     outputs: &[(String, String)],
+    first_line: usize,
 ) -> Outcome<Equations> {
     let states_error = |message: String| EquationError {
         place: Place::States,
@@ -129,7 +133,9 @@ pub fn compile(
     let mut assigned_at = BTreeMap::new();
     for s in &statements {
         if let Statement::Assign(name, at, _) = s {
-            assigned_at.entry(name.as_str()).or_insert(at.line);
+            assigned_at
+                .entry(name.as_str())
+                .or_insert(at.line + first_line - 1);
         }
     }
     let mut scope = Scope {
