@@ -41,6 +41,16 @@ pub trait Model {
     fn initial_state(&self) -> Vec<f64> {
         vec![0.0; self.n_states()]
     }
+
+    /// Whether the right-hand side reads the time (a switch at a time, a decay in `t`); `false`
+    /// by default.
+    ///
+    /// The ODE solver then evaluates a segment's last stages at the time just before the
+    /// segment's end, so that a switch `t >= T` at a record or dose time `T` takes effect from
+    /// `T` on, not already in the step that ends there.
+    fn reads_time(&self) -> bool {
+        false
+    }
 }
 
 /// A reference to a model is a model, so solvers may borrow or own theirs.
@@ -67,5 +77,9 @@ impl<M: Model + ?Sized> Model for &M {
 
     fn initial_state(&self) -> Vec<f64> {
         (**self).initial_state()
+    }
+
+    fn reads_time(&self) -> bool {
+        (**self).reads_time()
     }
 }

@@ -77,6 +77,9 @@ impl Default for SolverSettings {
 struct WithRates<'a, M: ?Sized> {
     model: &'a M,
     rates: &'a [f64],
+    /// The time just before the segment's end, for a model that reads the time
+    /// ([`Model::reads_time`]): stages at or after the end see the left limit.
+    last: Option<f64>,
 }
 
 impl<M: Model + ?Sized, D: Dim> System<f64, OVector<f64, D>> for WithRates<'_, M>
@@ -84,6 +87,7 @@ where
     DefaultAllocator: Allocator<D>,
 {
     fn system(&self, t: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
+        let t = self.last.map_or(t, |last| t.min(last));
         self.model
             .rhs(t, y.as_slice(), self.rates, dy.as_mut_slice());
     }
@@ -128,7 +132,11 @@ impl OdeIntegrator {
             }
             return Ok(());
         }
-        let system = WithRates { model, rates };
+        let system = WithRates {
+            model,
+            rates,
+            last: model.reads_time().then(|| to.next_down()),
+        };
         // Small states are fixed-size vectors on the stack: ode_solvers clones and combines
         // state vectors at every stage, which for a heap vector means an allocation each time.
         macro_rules! fixed {

@@ -30,7 +30,10 @@ const GOOD: &str = r##"(
 
 /// The message for `GOOD` with `from` replaced by `to`; panics when the model is accepted.
 fn refused(from: &str, to: &str) -> String {
-    assert!(GOOD.contains(from), "the case must change the model: {from}");
+    assert!(
+        GOOD.contains(from),
+        "the case must change the model: {from}"
+    );
     let text = GOOD.replacen(from, to, 1);
     match ModelSpec::parse(&text, Path::new("model.ron")) {
         Ok(_) => panic!("accepted a model with `{to}` in place of `{from}`"),
@@ -53,19 +56,40 @@ fn the_good_model_is_accepted() {
 fn an_unknown_name_gives_line_column_and_the_closest_name() {
     let m = refused("KA * depot - KE", "KA * depot - KEE");
     // Line 14 of the file, at the column where `KEE` starts (12 spaces, then 29 characters).
-    assert_has(&m, &["model.ron:14:42:", "unknown name `KEE`", "did you mean `KE`?"]);
+    assert_has(
+        &m,
+        &[
+            "model.ron:14:42:",
+            "unknown name `KEE`",
+            "did you mean `KE`?",
+        ],
+    );
 }
 
 #[test]
 fn a_derivative_of_a_state_that_does_not_exist_is_named() {
     let m = refused("d/dt(central) =", "d/dt(centrl) =");
-    assert_has(&m, &["model.ron:14:18:", "`centrl` is not a state", "did you mean `central`?"]);
+    assert_has(
+        &m,
+        &[
+            "model.ron:14:18:",
+            "`centrl` is not a state",
+            "did you mean `central`?",
+        ],
+    );
 }
 
 #[test]
 fn a_state_without_a_derivative_is_named() {
     let m = refused("d/dt(central) = KA * depot - KE * central", "X = 1");
-    assert_has(&m, &["model.ron:9:9:", "state `central` has no derivative", "d/dt(central)"]);
+    assert_has(
+        &m,
+        &[
+            "model.ron:9:9:",
+            "state `central` has no derivative",
+            "d/dt(central)",
+        ],
+    );
 }
 
 #[test]
@@ -89,7 +113,14 @@ fn an_unbalanced_parenthesis_is_a_syntax_error() {
 #[test]
 fn an_unknown_function_gives_the_closest_function() {
     let m = refused("(WT / 70) ^ 0.75", "expo(WT / 70)");
-    assert_has(&m, &["model.ron:12:", "unknown function `expo`", "did you mean `exp`?"]);
+    assert_has(
+        &m,
+        &[
+            "model.ron:12:",
+            "unknown function `expo`",
+            "did you mean `exp`?",
+        ],
+    );
 }
 
 #[test]
@@ -101,19 +132,38 @@ fn a_function_with_the_wrong_number_of_arguments_is_refused() {
 #[test]
 fn assigning_a_parameter_is_refused() {
     let m = refused("KE = CL / V", "CL = CL / V");
-    assert_has(&m, &["model.ron:12:13:", "`CL` is a parameter", "assigned once"]);
+    assert_has(
+        &m,
+        &["model.ron:12:13:", "`CL` is a parameter", "assigned once"],
+    );
 }
 
 #[test]
 fn reading_a_quantity_before_it_is_assigned_names_its_line() {
-    let m = refused("f(depot) = 0.8", "f(depot) = 0.8\n            KE2 = KE3\n            KE3 = 1");
-    assert_has(&m, &["model.ron:16:19:", "`KE3` is read before it is assigned (on line 17)"]);
+    let m = refused(
+        "f(depot) = 0.8",
+        "f(depot) = 0.8\n            KE2 = KE3\n            KE3 = 1",
+    );
+    assert_has(
+        &m,
+        &[
+            "model.ron:16:19:",
+            "`KE3` is read before it is assigned (on line 17)",
+        ],
+    );
 }
 
 #[test]
 fn a_bioavailability_that_reads_a_state_is_refused() {
     let m = refused("f(depot) = 0.8", "f(depot) = central / 100");
-    assert_has(&m, &["model.ron:15:", "f(depot) reads a state or `t`", "once per twin"]);
+    assert_has(
+        &m,
+        &[
+            "model.ron:15:",
+            "f(depot) reads a state or `t`",
+            "once per twin",
+        ],
+    );
 }
 
 #[test]
@@ -131,7 +181,15 @@ fn an_undeclared_covariate_is_an_unknown_name() {
 #[test]
 fn an_output_with_an_unknown_name_points_into_its_expression() {
     let m = refused("\"central / V\"", "\"central / VV\"");
-    assert_has(&m, &["model.ron:18:51:", "output CP", "unknown name `VV`", "did you mean `V`?"]);
+    assert_has(
+        &m,
+        &[
+            "model.ron:18:51:",
+            "output CP",
+            "unknown name `VV`",
+            "did you mean `V`?",
+        ],
+    );
 }
 
 #[test]
@@ -157,7 +215,10 @@ fn a_state_named_twice_is_refused() {
 
 #[test]
 fn a_state_named_like_a_parameter_is_refused() {
-    let m = refused("[\"depot\", \"central\"]", "[\"depot\", \"central\", \"V\"]");
+    let m = refused(
+        "[\"depot\", \"central\"]",
+        "[\"depot\", \"central\", \"V\"]",
+    );
     assert_has(&m, &["state `V` is named twice, or is also a parameter"]);
 }
 
@@ -167,7 +228,10 @@ fn dose_inputs_beside_equations_are_refused() {
         "    covariates: (defaults",
         "    dose_inputs: [(compartment: \"depot\", lag: Value(1.0))],\n    covariates: (defaults",
     );
-    assert_has(&m, &["sets lag times", "alag(state)", "not in `dose_inputs`"]);
+    assert_has(
+        &m,
+        &["sets lag times", "alag(state)", "not in `dose_inputs`"],
+    );
 }
 
 #[test]

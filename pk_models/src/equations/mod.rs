@@ -439,4 +439,8 @@ impl Model for EquationModel {
     fn initial_state(&self) -> Vec<f64> {
         self.initial.clone()
     }
+
+    fn reads_time(&self) -> bool {
+        self.system.derivatives.reads_time()
+    }
 }

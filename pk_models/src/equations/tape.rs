@@ -48,6 +48,17 @@ pub struct Tape {
 }
 
 impl Tape {
+    /// Whether the program reads the time.
+    pub fn reads_time(&self) -> bool {
+        let t = (self.n_inputs + self.n_states) as u32;
+        self.results.contains(&t)
+            || self.code.iter().any(|i| {
+                i.a == t
+                    || (matches!(i.op, Op::Binary(_) | Op::Select) && i.b == t)
+                    || (i.op == Op::Select && i.c == t)
+            })
+    }
+
     /// Compiles `locals` (each may read earlier ones) and `results` over `n_inputs` inputs and
     /// `n_states` states. Locals no result needs are left out; numbers are folded.
     pub fn compile(n_inputs: usize, n_states: usize, locals: &[Expr], results: &[Expr]) -> Self {

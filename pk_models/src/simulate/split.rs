@@ -148,6 +148,10 @@ impl<M: Model> Model for Rest<'_, M> {
         self.model.rhs(time, full, self.rates, d_full);
         d_state.copy_from_slice(&d_full[n..]);
     }
+
+    fn reads_time(&self) -> bool {
+        self.model.reads_time()
+    }
 }
 
 /// The split path for a model with a linear subsystem (see the module docs).

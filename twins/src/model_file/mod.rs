@@ -473,6 +473,10 @@ impl Model for BuiltModel {
             Self::Equations(m) => m.initial_state(),
         }
     }
+
+    fn reads_time(&self) -> bool {
+        self.equations().is_some_and(Model::reads_time)
+    }
 }
 
 /// A validated model: the file, its compartments resolved.
