@@ -71,7 +71,9 @@ fn equation_models(params: &[MmParams]) -> Vec<EquationModel> {
 
 fn w2_lanes(c: &mut Criterion) {
     let params = params();
-    let doses: Vec<Bolus> = (0..7).map(|d| Bolus::new(24.0 * f64::from(d), 0, 200.0)).collect();
+    let doses: Vec<Bolus> = (0..7)
+        .map(|d| Bolus::new(24.0 * f64::from(d), 0, 200.0))
+        .collect();
     let times: Vec<f64> = (0..=168).map(f64::from).collect();
     let settings = BatchSettings::default();
     let mut out = vec![0.0; times.len() * TWINS];
@@ -85,8 +87,10 @@ fn w2_lanes(c: &mut Criterion) {
         });
     });
     let models = equation_models(&params);
-    let written: Vec<Twin<'_, EquationModel>> =
-        models.iter().map(|m| Twin::new(m.clone(), &doses)).collect();
+    let written: Vec<Twin<'_, EquationModel>> = models
+        .iter()
+        .map(|m| Twin::new(m.clone(), &doses))
+        .collect();
     group.bench_function("equations/8", |b| {
         b.iter(|| {
             simulate_cohort::<EquationLanes<2, 8>, 2, 8>(&written, &times, &settings, &mut out)

@@ -396,7 +396,12 @@ impl<'a> IndividualModel<'a> {
             .points()
             .last()
             .map_or_else(|| self.typical.initial(), |(_, v)| v);
-        self.with_etas(last, eta)
+        let mut values = self.with_etas(last, eta);
+        // Covariates a model written as equations reads travel with the values; they are not
+        // parameters.
+        let parameters = &self.spec.file().parameters;
+        values.retain(|name, _| parameters.contains_key(name));
+        values
     }
 
     fn with_etas(&self, typical: &Values, eta: &[f64]) -> Values {
