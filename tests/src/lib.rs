@@ -45,3 +45,19 @@ pub fn succeed(cmd: &mut Command) -> std::process::Output {
     );
     out
 }
+
+/// A population that defines every covariate the shipped models read (weight, height, age,
+/// serum creatinine, albumin, sex, ancestry, two co-medications), with the genes they read.
+pub const POPULATION: &str = r#"(
+    covariates: {
+        WT: Truncated(distribution: LogNormal(median: 75.0, sd_log: 0.2), min: 45.0, max: 140.0),
+        HT: Truncated(distribution: Normal(mean: 170.0, sd: 10.0), min: 145.0, max: 200.0),
+        AGE: Truncated(distribution: Normal(mean: 60.0, sd: 15.0), min: 20.0, max: 90.0),
+        SCR: Truncated(distribution: LogNormal(median: 1.0, sd_log: 0.3), min: 0.5, max: 4.0),
+        ALB: Truncated(distribution: Normal(mean: 4.0, sd: 0.4), min: 2.5, max: 5.5),
+    },
+    sex: {Female: 0.5, Male: 0.5},
+    ancestry: {European: 0.5, African: 0.25, EastAsian: 0.25},
+    comedications: {"amiodarone": 0.3, "enzyme_inducer": 0.3},
+    genes: ["CYP2C9", "VKORC1", "CYP3A5"],
+)"#;

@@ -17,7 +17,7 @@ use engine::scenario::{Overrides, Scenario};
 use twins::covariates::{Carry, Covariates};
 use twins::model_file::{ModelFile, ModelSpec};
 use twins::population::Patient;
-use twinsim_tests::{project_file, project_root, twinsim};
+use twinsim_tests::{POPULATION, project_file, project_root, twinsim};
 
 /// Both paths run the same solver over the same segments (records and doses), so they agree to
 /// round-off; 1e-9 relative leaves room for nothing else.
@@ -25,21 +25,6 @@ const RELATIVE: f64 = 1e-9;
 
 /// Twins per model and variant: enough to mix genotypes, sexes and ancestries.
 const TWINS: u32 = 6;
-
-/// A population that defines every covariate the shipped models read, with the genes they read.
-const POPULATION: &str = r#"(
-    covariates: {
-        WT: Truncated(distribution: LogNormal(median: 75.0, sd_log: 0.2), min: 45.0, max: 140.0),
-        HT: Truncated(distribution: Normal(mean: 170.0, sd: 10.0), min: 145.0, max: 200.0),
-        AGE: Truncated(distribution: Normal(mean: 60.0, sd: 15.0), min: 20.0, max: 90.0),
-        SCR: Truncated(distribution: LogNormal(median: 1.0, sd_log: 0.3), min: 0.5, max: 4.0),
-        ALB: Truncated(distribution: Normal(mean: 4.0, sd: 0.4), min: 2.5, max: 5.5),
-    },
-    sex: {Female: 0.5, Male: 0.5},
-    ancestry: {European: 0.5, African: 0.25, EastAsian: 0.25},
-    comedications: {"amiodarone": 0.3, "enzyme_inducer": 0.3},
-    genes: ["CYP2C9", "VKORC1", "CYP3A5"],
-)"#;
 
 const COMEDICATIONS: [&str; 2] = ["amiodarone", "enzyme_inducer"];
 const GENES: [&str; 3] = ["CYP2C9", "VKORC1", "CYP3A5"];

@@ -9,24 +9,12 @@ use engine::cohort::{WorldSpec, run_world};
 use engine::scenario::{Overrides, Scenario};
 use pk_models::{Dose, Model, Record, SolutionPath, simulate};
 use twins::model_file::{BuiltModel, ModelSpec};
-use twinsim_tests::project_file;
+use twinsim_tests::{POPULATION, project_file};
 
 /// The built-in and the equations model differ in the order of a few additions (`(CL + Q)/V1`
 /// against `CL/V1 + Q/V1`), which the ODE solver's step control carries on: 1e-8 relative,
 /// with the solver's tolerance well below it (see [`recorded`]).
 const SAME_MODEL: f64 = 1e-8;
-
-const POPULATION: &str = r#"(
-    covariates: {
-        WT: Truncated(distribution: LogNormal(median: 75.0, sd_log: 0.2), min: 45.0, max: 140.0),
-        HT: Truncated(distribution: Normal(mean: 170.0, sd: 10.0), min: 145.0, max: 200.0),
-        AGE: Truncated(distribution: Normal(mean: 60.0, sd: 15.0), min: 20.0, max: 90.0),
-        SCR: Truncated(distribution: LogNormal(median: 1.0, sd_log: 0.3), min: 0.5, max: 4.0),
-    },
-    sex: {Female: 0.5, Male: 0.5},
-    ancestry: {European: 0.5, African: 0.25, EastAsian: 0.25},
-    genes: ["CYP2C9", "VKORC1", "CYP3A5"],
-)"#;
 
 /// The shipped models, by file name, with a regimen of their route.
 const SHIPPED: [(&str, &str); 5] = [
