@@ -163,11 +163,6 @@ impl Tape {
         &registers[self.results[i] as usize]
     }
 
-    /// The register of input `i`.
-    pub fn input_register(&self, i: usize) -> usize {
-        i
-    }
-
     /// The register of state `i`.
     pub fn state_register(&self, i: usize) -> usize {
         self.n_inputs + i

@@ -895,15 +895,19 @@ impl ModelSpec {
         &self.file.covariates.defaults
     }
 
-    /// The covariates the parameters' effects read as numbers (power, linear, exponential,
-    /// threshold effects), each once.
-    pub fn numeric_covariate_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self
-            .equations
+    /// The covariates a model written as equations declares (none for a built-in structure).
+    fn equation_covariates(&self) -> Vec<&str> {
+        self.equations
             .iter()
             .flat_map(Equations::covariates)
             .map(String::as_str)
-            .collect();
+            .collect()
+    }
+
+    /// The covariates the equations read and the parameters' effects read as numbers (power,
+    /// linear, exponential, threshold effects), each once.
+    pub fn numeric_covariate_names(&self) -> Vec<&str> {
+        let mut names = self.equation_covariates();
         for p in self.file.parameters.values() {
             for e in &p.effects {
                 if e.reads_number() && !names.contains(&e.reads()) {
@@ -962,15 +966,10 @@ impl ModelSpec {
         ParameterCourse::new(self.carry(), values)
     }
 
-    /// The covariates (not genes) the parameters' effects read, each once, in the order first
-    /// named: `WT`, `AGE`, `CRCL`, `SEX`, `COMED:amiodarone`, ...
+    /// The covariates (not genes) the equations and the parameters' effects read, each once, in
+    /// the order first named: `WT`, `AGE`, `CRCL`, `SEX`, `COMED:amiodarone`, ...
     pub fn covariate_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self
-            .equations
-            .iter()
-            .flat_map(Equations::covariates)
-            .map(String::as_str)
-            .collect();
+        let mut names = self.equation_covariates();
         for p in self.file.parameters.values() {
             for e in &p.effects {
                 if !e.reads_gene() && !names.contains(&e.reads()) {

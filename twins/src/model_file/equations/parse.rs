@@ -77,10 +77,11 @@ pub struct SyntaxError {
 
 /// Parses the statements of `code`.
 pub fn statements(code: &str) -> Result<Vec<Statement>, SyntaxError> {
-    let pairs = Grammar::parse(Rule::code, code).map_err(syntax)?;
+    let mut pairs = Grammar::parse(Rule::code, code).map_err(syntax)?;
     let pratt = pratt();
     let mut out = Vec::new();
-    for pair in pairs.flatten() {
+    let statements = pairs.next().map(Pair::into_inner).into_iter().flatten();
+    for pair in statements {
         let rule = pair.as_rule();
         if !matches!(
             rule,

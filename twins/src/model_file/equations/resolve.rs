@@ -60,7 +60,6 @@ struct Scope<'a> {
     n_inputs: usize,
     /// Names assigned anywhere in the code, with their lines (for "used before assigned").
     assigned_at: BTreeMap<&'a str, usize>,
-    place: fn(At) -> Place,
 }
 
 /// Compiles the `equations` section: `parameters` are the model file's parameter names,
@@ -142,7 +141,6 @@ pub fn compile(
         names,
         n_inputs: inputs.len(),
         assigned_at,
-        place: Place::Code,
     };
     let n_states = file.states.len();
     let mut individual: Vec<(String, Expr)> = Vec::new();
@@ -239,30 +237,22 @@ pub fn compile(
             ))
         })?);
     }
+    // Outputs read names the code assigns anywhere: the code is complete by then.
+    scope.assigned_at.clear();
     let mut output_exprs = Vec::with_capacity(outputs.len());
     for (k, (name, text)) in outputs.iter().enumerate() {
-        let place = move |at| Place::Output(k, at);
         let ast = parse::expression(text).map_err(|e| EquationError {
-            place: place(e.at),
+            place: Place::Output(k, e.at),
             message: format!("output {name}: {}", e.message),
         })?;
-        // Outputs read names the code assigns anywhere: the code is complete by then.
-        scope.assigned_at.clear();
-        let output_scope = Scope {
-            names: std::mem::take(&mut scope.names),
-            n_inputs: scope.n_inputs,
-            assigned_at: BTreeMap::new(),
-            place: Place::Code,
-        };
-        let resolved = output_scope.resolve(&ast, Stage::Timed).map_err(|mut e| {
+        let resolved = scope.resolve(&ast, Stage::Timed).map_err(|mut e| {
             if let Place::Code(at) = e.place {
                 e.place = Place::Output(k, at);
             }
             e.message = format!("output {name}: {}", e.message);
             e
-        });
-        scope.names = output_scope.names;
-        output_exprs.push(resolved?);
+        })?;
+        output_exprs.push(resolved);
     }
     let spec = EquationSpec {
         state_names: file.states.clone(),
@@ -296,7 +286,7 @@ fn is_identifier(s: &str) -> bool {
 impl Scope<'_> {
     fn error(&self, at: At, message: String) -> EquationError {
         EquationError {
-            place: (self.place)(at),
+            place: Place::Code(at),
             message,
         }
     }
