@@ -15,17 +15,18 @@ use twinsim_tests::{project_file, twinsim};
 /// Writes the test scenario and its model into `dir`, with `solver` in place of the file's
 /// solver line, and returns the scenario's path.
 fn variant(dir: &Path, name: &str, solver: &str) -> PathBuf {
+    variant_of(dir, name, solver, "tests/scenarios/mm_model.ron")
+}
+
+/// As [`variant`], with the model file `model` (as `mm_model.ron`).
+fn variant_of(dir: &Path, name: &str, solver: &str, model: &str) -> PathBuf {
     let text = std::fs::read_to_string(project_file("tests/scenarios/mm_lanes.ron"))
         .expect("mm_lanes.ron");
     let line = "    solver: (rtol: 1e-6, atol: 1e-9),";
     assert!(text.contains(line), "the scenario's solver line moved");
     let folder = dir.join(name);
     std::fs::create_dir_all(&folder).expect("folder");
-    std::fs::copy(
-        project_file("tests/scenarios/mm_model.ron"),
-        folder.join("mm_model.ron"),
-    )
-    .expect("model copied");
+    std::fs::copy(project_file(model), folder.join("mm_model.ron")).expect("model copied");
     let path = folder.join("mm_lanes.ron");
     std::fs::write(&path, text.replace(line, solver)).expect("scenario written");
     path
@@ -102,13 +103,31 @@ fn max_error(
 
 #[test]
 fn lanes_match_a_tight_reference_within_the_tolerance() {
+    lanes_against_reference("tests/scenarios/mm_model.ron");
+}
+
+/// The same model written as equations steps in its own lanes (`EquationLanes`), and meets the
+/// same bounds against the built-in model's tight reference.
+#[test]
+fn equations_in_lanes_match_a_tight_reference_within_the_tolerance() {
+    lanes_against_reference("tests/scenarios/mm_model_equations.ron");
+}
+
+fn lanes_against_reference(model: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let lanes = variant(dir.path(), "lanes", "    solver: (rtol: 1e-6, atol: 1e-9),");
-    let alone = variant(
+    let lanes = variant_of(
+        dir.path(),
+        "lanes",
+        "    solver: (rtol: 1e-6, atol: 1e-9),",
+        model,
+    );
+    let alone = variant_of(
         dir.path(),
         "alone",
         "    solver: (rtol: 1e-6, atol: 1e-9, lanes: false),",
+        model,
     );
+    // The reference is always the built-in model's.
     let reference = variant(
         dir.path(),
         "reference",
@@ -162,10 +181,20 @@ fn lanes_match_a_tight_reference_within_the_tolerance() {
 #[test]
 fn lanes_give_the_same_bytes_on_one_and_two_threads() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let scenario = project_file("tests/scenarios/mm_lanes.ron");
-    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
-    run(&scenario, &one, "1");
-    run(&scenario, &two, "2");
+    same_bytes_on_one_and_two_threads(&project_file("tests/scenarios/mm_lanes.ron"), dir.path());
+    let equations = variant_of(
+        dir.path(),
+        "equations",
+        "    solver: (rtol: 1e-6, atol: 1e-9),",
+        "tests/scenarios/mm_model_equations.ron",
+    );
+    same_bytes_on_one_and_two_threads(&equations, &dir.path().join("equations"));
+}
+
+fn same_bytes_on_one_and_two_threads(scenario: &Path, dir: &Path) {
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    run(scenario, &one, "1");
+    run(scenario, &two, "2");
     for file in [
         "timecourse.csv",
         "trajectories.csv",

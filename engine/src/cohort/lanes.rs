@@ -8,9 +8,11 @@
 //! integrates, and hands each state back ([`pk_models::Subject::accept_advance`]), which then
 //! applies the events due at that time.
 //!
-//! - **Who**: twins whose model is PK only and nonlinear (Michaelis–Menten), with up to
-//!   [`MAX_SLOTS`] state slots, on Dopri5 settings (rtol ≥ 1e-9); grouped by slot count and central
-//!   slot, sorted by [`BatchModel::stiffness`] (then index) so that lane mates need similar steps.
+//! - **Who**: twins whose model is PK only and nonlinear (Michaelis–Menten), and twins of a
+//!   nonlinear model written as equations that does not read `t` (`EquationLanes`, its outputs
+//!   from the compiled output expressions), with up to [`MAX_SLOTS`] state slots, on Dopri5
+//!   settings (rtol ≥ 1e-9); grouped by kind, slot count and central slot (or system), sorted by
+//!   [`BatchModel::stiffness`] (then index) so that lane mates need similar steps.
 //! - **Rounds**: within a tick, a batch integrates from its members' time to the earliest of their
 //!   next events (a dose, the end of an infusion) or to the tick, then the members apply their
 //!   events and the next round starts; the record times on the way come from the dense output
@@ -24,10 +26,13 @@
 //!   member's state or inputs changed in between (a dose), when the first step is chosen afresh.
 
 use bevy_ecs::prelude::*;
+use std::sync::Arc;
+
 use pk_models::batch::{
     BatchDopri5, BatchModel, BatchSettings, CompartmentLanes, CompartmentParams, Lanes,
 };
-use pk_models::{OdeMethod, SolverSettings};
+use pk_models::equations::{EquationLanes, EquationModel};
+use pk_models::{Model, OdeMethod, SolverSettings};
 use twins::course::CourseSubject;
 use twins::model_file::{BuiltModel, ModelSpec, OutputRead};
 
@@ -69,11 +74,77 @@ pub struct Batches {
     settings: BatchSettings,
 }
 
+/// The equations a batch steps: any compartment model, or a model written as equations.
+trait LaneModel<const N: usize>: BatchModel<N, LANES> {
+    /// Sets every lane's zero-order inputs (amount/h per slot) for the next round.
+    fn set_all_rates(&mut self, rates: &Lanes<N, LANES>);
+
+    /// Appends the outputs of every lane at `time` (h), one `[f64; LANES]` per output.
+    fn emit(
+        &self,
+        reads: &[LaneRead],
+        time: f64,
+        state: &Lanes<N, LANES>,
+        out: &mut Vec<[f64; LANES]>,
+    );
+
+    /// Whether lanes without a member this round take a member's state and inputs (a model
+    /// written as equations may not be defined at an empty state, e.g. `log(central)`), rather
+    /// than zeros.
+    const FILL_EMPTY_LANES: bool;
+}
+
+impl<const N: usize> LaneModel<N> for CompartmentLanes<N, LANES> {
+    fn set_all_rates(&mut self, rates: &Lanes<N, LANES>) {
+        CompartmentLanes::set_all_rates(self, rates);
+    }
+
+    fn emit(
+        &self,
+        reads: &[LaneRead],
+        _time: f64,
+        state: &Lanes<N, LANES>,
+        out: &mut Vec<[f64; LANES]>,
+    ) {
+        emit(reads, state, out);
+    }
+
+    const FILL_EMPTY_LANES: bool = false;
+}
+
+impl<const N: usize> LaneModel<N> for EquationLanes<N, LANES> {
+    fn set_all_rates(&mut self, rates: &Lanes<N, LANES>) {
+        EquationLanes::set_all_rates(self, rates);
+    }
+
+    /// The model's outputs times each output's scale, as `ModelSpec::outputs_into` computes
+    /// them for one twin.
+    fn emit(
+        &self,
+        reads: &[LaneRead],
+        time: f64,
+        state: &Lanes<N, LANES>,
+        out: &mut Vec<[f64; LANES]>,
+    ) {
+        let start = out.len();
+        out.resize(start + reads.len(), [0.0; LANES]);
+        let values = &mut out[start..];
+        self.outputs(time, state, values);
+        for (v, r) in values.iter_mut().zip(reads) {
+            for (x, scale) in v.iter_mut().zip(&r.scale) {
+                *x *= scale;
+            }
+        }
+    }
+
+    const FILL_EMPTY_LANES: bool = true;
+}
+
 /// Up to [`LANES`] twins with `N` state slots.
 #[derive(Debug)]
-struct Batch<const N: usize> {
+struct Batch<const N: usize, M> {
     /// Their models.
-    model: CompartmentLanes<N, LANES>,
+    model: M,
     /// The lanes' states after the last tick (zero in empty lanes).
     state: Lanes<N, LANES>,
     /// The lanes' input rates over the last tick (mg/h).
@@ -105,15 +176,26 @@ struct Batch<const N: usize> {
     failed: bool,
 }
 
-/// A batch of any supported slot count.
+/// Compartment lanes of `N` slots.
+type CBatch<const N: usize> = Batch<N, CompartmentLanes<N, LANES>>;
+/// Equation lanes of `N` states.
+type EBatch<const N: usize> = Batch<N, EquationLanes<N, LANES>>;
+
+/// A batch of any supported slot count and kind.
 #[derive(Debug)]
 enum AnyBatch {
-    N1(Box<Batch<1>>),
-    N2(Box<Batch<2>>),
-    N3(Box<Batch<3>>),
-    N4(Box<Batch<4>>),
-    N5(Box<Batch<5>>),
-    N6(Box<Batch<6>>),
+    N1(Box<CBatch<1>>),
+    N2(Box<CBatch<2>>),
+    N3(Box<CBatch<3>>),
+    N4(Box<CBatch<4>>),
+    N5(Box<CBatch<5>>),
+    N6(Box<CBatch<6>>),
+    E1(Box<EBatch<1>>),
+    E2(Box<EBatch<2>>),
+    E3(Box<EBatch<3>>),
+    E4(Box<EBatch<4>>),
+    E5(Box<EBatch<5>>),
+    E6(Box<EBatch<6>>),
 }
 
 /// `$body` with `$b` bound to the batch, whatever its slot count.
@@ -126,6 +208,12 @@ macro_rules! each_size {
             AnyBatch::N4($b) => $body,
             AnyBatch::N5($b) => $body,
             AnyBatch::N6($b) => $body,
+            AnyBatch::E1($b) => $body,
+            AnyBatch::E2($b) => $body,
+            AnyBatch::E3($b) => $body,
+            AnyBatch::E4($b) => $body,
+            AnyBatch::E5($b) => $body,
+            AnyBatch::E6($b) => $body,
         }
     };
 }
@@ -169,7 +257,7 @@ impl Batches {
     /// Forms the batches of every eligible twin in `world` and marks them [`InBatch`]. With
     /// unsupported settings, or none eligible, there are no batches and every twin is advanced
     /// alone.
-    pub fn build(world: &mut World, settings: &SolverSettings) -> Self {
+    pub fn build(world: &mut World, settings: &SolverSettings, spec: &ModelSpec) -> Self {
         let mut batches = Self {
             batches: Vec::new(),
             settings: BatchSettings {
@@ -188,11 +276,79 @@ impl Batches {
         batches.collect::<4>(world, |b| AnyBatch::N4(Box::new(b)));
         batches.collect::<5>(world, |b| AnyBatch::N5(Box::new(b)));
         batches.collect::<6>(world, |b| AnyBatch::N6(Box::new(b)));
+        let scales: Vec<f64> = spec.file().outputs.iter().map(|o| o.scale).collect();
+        batches.collect_equations::<1>(world, &scales, |b| AnyBatch::E1(Box::new(b)));
+        batches.collect_equations::<2>(world, &scales, |b| AnyBatch::E2(Box::new(b)));
+        batches.collect_equations::<3>(world, &scales, |b| AnyBatch::E3(Box::new(b)));
+        batches.collect_equations::<4>(world, &scales, |b| AnyBatch::E4(Box::new(b)));
+        batches.collect_equations::<5>(world, &scales, |b| AnyBatch::E5(Box::new(b)));
+        batches.collect_equations::<6>(world, &scales, |b| AnyBatch::E6(Box::new(b)));
         batches
     }
 
+    /// Batches the twins of a model written as equations with `N` states that is not linear
+    /// (a linear one is solved exactly) and does not read the time, one system at a time,
+    /// sorted by stiffness; `scales` are the outputs' scales.
+    fn collect_equations<const N: usize>(
+        &mut self,
+        world: &mut World,
+        scales: &[f64],
+        wrap: fn(EBatch<N>) -> AnyBatch,
+    ) {
+        let mut candidates: Vec<(Entity, u32, EquationModel)> = world
+            .query::<(Entity, &Twin, &Body)>()
+            .iter(world)
+            .filter_map(|(entity, twin, body)| {
+                if !body.course.course().is_constant() {
+                    return None;
+                }
+                let model = body.course.model().equations()?;
+                // A linear model is solved exactly; one with a linear part (a depot) steps in
+                // lanes whole, as a built-in nonlinear model does.
+                let eligible =
+                    model.n_states() == N && model.linear_system().is_none() && !model.reads_time();
+                eligible.then(|| (entity, twin.index, model.clone()))
+            })
+            .collect();
+        candidates.sort_by(|a, b| {
+            a.2.stiffness()
+                .total_cmp(&b.2.stiffness())
+                .then(a.1.cmp(&b.1))
+        });
+        let same_system = |a: &(Entity, u32, EquationModel), b: &(Entity, u32, EquationModel)| {
+            Arc::ptr_eq(a.2.system(), b.2.system())
+        };
+        for system in candidates.chunk_by(same_system) {
+            for group in system.chunks(LANES) {
+                let batch = self.batches.len() as u32;
+                let mut model = EquationLanes::<N, LANES>::splat(&group[0].2);
+                let mut reads: Vec<LaneRead> = scales
+                    .iter()
+                    .map(|_| LaneRead {
+                        slot: 0,
+                        scale: [0.0; LANES],
+                        divisor: [1.0; LANES],
+                    })
+                    .collect();
+                for (lane, (entity, _, m)) in group.iter().enumerate() {
+                    model.set_lane(lane, m);
+                    for (read, &scale) in reads.iter_mut().zip(scales) {
+                        read.scale[lane] = scale;
+                    }
+                    if let Some(mut place) = world.get_mut::<InBatch>(*entity) {
+                        *place = InBatch {
+                            batch,
+                            lane: lane as u8,
+                        };
+                    }
+                }
+                self.batches.push(wrap(Batch::new(model, reads)));
+            }
+        }
+    }
+
     /// Batches the eligible twins of `N` slots, one model structure (central slot) at a time.
-    fn collect<const N: usize>(&mut self, world: &mut World, wrap: fn(Batch<N>) -> AnyBatch) {
+    fn collect<const N: usize>(&mut self, world: &mut World, wrap: fn(CBatch<N>) -> AnyBatch) {
         let mut candidates: Vec<Candidate<N>> = world
             .query::<(Entity, &Twin, &Body)>()
             .iter(world)
@@ -259,24 +415,7 @@ impl Batches {
                         };
                     }
                 }
-                let zero = [[0.0; LANES]; N];
-                self.batches.push(wrap(Batch {
-                    model,
-                    state: zero,
-                    rates: zero,
-                    step: None,
-                    next: zero,
-                    next_rates: zero,
-                    in_lane: [false; LANES],
-                    from: None,
-                    target: 0.0,
-                    next_record: 0,
-                    round_in_lane: [false; LANES],
-                    round_target: 0.0,
-                    reads,
-                    emitted: Vec::new(),
-                    failed: false,
-                }));
+                self.batches.push(wrap(Batch::new(model, reads)));
             }
         }
     }
@@ -406,7 +545,29 @@ fn advance_alone(
     subject.advance_to(spec, now)
 }
 
-impl<const N: usize> Batch<N> {
+impl<const N: usize, M: LaneModel<N>> Batch<N, M> {
+    /// A batch of `model`'s lanes, none in yet, with the outputs `reads`.
+    fn new(model: M, reads: Vec<LaneRead>) -> Self {
+        let zero = [[0.0; LANES]; N];
+        Self {
+            model,
+            state: zero,
+            rates: zero,
+            step: None,
+            next: zero,
+            next_rates: zero,
+            in_lane: [false; LANES],
+            from: None,
+            target: 0.0,
+            next_record: 0,
+            round_in_lane: [false; LANES],
+            round_target: 0.0,
+            reads,
+            emitted: Vec::new(),
+            failed: false,
+        }
+    }
+
     /// Starts a tick: no lane in yet.
     fn begin(&mut self, now: f64) {
         self.in_lane = [false; LANES];
@@ -460,11 +621,15 @@ impl<const N: usize> Batch<N> {
             return false;
         };
         let target = self.target.min(now);
-        // Empty lanes hold nothing and take no inputs.
+        // Empty lanes hold nothing and take no inputs (or, for equations, a member's).
+        let donor = self.in_lane.iter().position(|&i| i).unwrap_or(0);
         for lane in (0..LANES).filter(|&l| !self.in_lane[l]) {
             for (y, r) in self.next.iter_mut().zip(&mut self.next_rates) {
-                y[lane] = 0.0;
-                r[lane] = 0.0;
+                (y[lane], r[lane]) = if M::FILL_EMPTY_LANES {
+                    (y[donor], r[donor])
+                } else {
+                    (0.0, 0.0)
+                };
             }
         }
         // A dose or a change of infusion since the last round: choose the first step afresh.
@@ -474,14 +639,15 @@ impl<const N: usize> Batch<N> {
         let first = self.next_record + records[self.next_record..].partition_point(|&r| r <= from);
         let inside = records[first..].partition_point(|&r| r < target);
         self.emitted.clear();
-        let (emitted, reads) = (&mut self.emitted, &self.reads);
+        let (emitted, reads, model) = (&mut self.emitted, &self.reads, &self.model);
+        let times = &records[first..first + inside];
         let result = BatchDopri5::new(*settings).advance_from_step(
-            &self.model,
+            model,
             from,
             target,
             &mut self.next,
-            &records[first..first + inside],
-            |_, y| emit(reads, y, emitted),
+            times,
+            |j, y| model.emit(reads, times[j], y, emitted),
             first_step,
         );
         let mut end = first + inside;
@@ -490,7 +656,8 @@ impl<const N: usize> Batch<N> {
                 self.step = Some(step);
                 self.failed = false;
                 if records.get(end) == Some(&target) {
-                    emit(&self.reads, &self.next, &mut self.emitted);
+                    self.model
+                        .emit(&self.reads, target, &self.next, &mut self.emitted);
                     end += 1;
                 }
             }

@@ -340,7 +340,11 @@ pub fn run_world(spec: &WorldSpec) -> Result<Vec<TwinResult>, Error> {
         return Err(e);
     }
     let batches = if scenario.lanes {
-        lanes::Batches::build(&mut world, &scenario.solver.unwrap_or_default())
+        lanes::Batches::build(
+            &mut world,
+            &scenario.solver.unwrap_or_default(),
+            &scenario.model,
+        )
     } else {
         lanes::Batches::default()
     };

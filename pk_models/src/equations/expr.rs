@@ -27,7 +27,7 @@ pub enum Expr {
 }
 
 /// Functions of one value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Unary {
     /// `-x`.
     Neg,
@@ -46,7 +46,7 @@ pub enum Unary {
 }
 
 /// Functions of two values. Comparisons and logic give 1 (true) or 0 (false).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Binary {
     /// `a + b`.
     Add,

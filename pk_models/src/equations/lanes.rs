@@ -28,6 +28,11 @@ impl<const N: usize, const L: usize> EquationLanes<N, L> {
         }
     }
 
+    /// Sets every lane's zero-order inputs (amount/h per slot) for the next segment.
+    pub fn set_all_rates(&mut self, rates: &Lanes<N, L>) {
+        self.rates = *rates;
+    }
+
     /// The outputs of every lane at `time` (h): `out[k][lane]` for output `k`.
     pub fn outputs(&self, time: f64, state: &Lanes<N, L>, out: &mut [[f64; L]]) {
         let tape = &self.system.outputs;

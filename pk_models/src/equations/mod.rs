@@ -108,7 +108,10 @@ pub struct EquationSystem {
     state_names: Vec<String>,
     input_names: Vec<String>,
     individual_names: Vec<String>,
-    /// Inputs → [inputs, individual values, initial states, dose-input values].
+    /// Values of the time stage computed once per twin, after the named ones (not checked
+    /// for finiteness: an `if` may never take the branch that holds them).
+    n_hoisted: usize,
+    /// Inputs → [inputs, individual values, hoisted values, initial states, dose-input values].
     individual: Tape,
     /// Per dosed slot, where its four values sit among the individual tape's results.
     dose_inputs: Vec<(usize, [Option<usize>; 4])>,
@@ -135,7 +138,18 @@ impl EquationSystem {
                 ),
             });
         }
-        let individual_exprs: Vec<Expr> = spec.individual.iter().map(|(_, e)| e.clone()).collect();
+        // Parts of the time stage that read neither the states nor the time (`-VMAX`,
+        // `CL / V`) are computed once per twin, as values after the individual stage's own.
+        let mut individual_exprs: Vec<Expr> =
+            spec.individual.iter().map(|(_, e)| e.clone()).collect();
+        let n_named = individual_exprs.len();
+        let kinds = linearity::local_kinds(&spec.locals);
+        let mut hoisted = Vec::new();
+        let mut lift = |e: &Expr| hoist(e, &kinds, n_inputs, n_inputs + n_named, &mut hoisted);
+        let locals: Vec<Expr> = spec.locals.iter().map(&mut lift).collect();
+        let derivatives: Vec<Expr> = spec.derivatives.iter().map(&mut lift).collect();
+        let output_exprs: Vec<Expr> = spec.outputs.iter().map(&mut lift).collect();
+        individual_exprs.extend(hoisted);
         let mut results: Vec<Expr> = (0..n_inputs).map(Expr::Input).collect();
         results.extend((0..individual_exprs.len()).map(Expr::Local));
         results.extend(
@@ -169,13 +183,14 @@ impl EquationSystem {
         }
         let individual = Tape::compile(n_inputs, 0, &individual_exprs, &results);
         let n_time_inputs = n_inputs + individual_exprs.len();
-        let derivatives = Tape::compile(n_time_inputs, n_states, &spec.locals, &spec.derivatives);
-        let outputs = Tape::compile(n_time_inputs, n_states, &spec.locals, &spec.outputs);
-        let linearity = linearity::analyse(&spec.locals, &spec.derivatives);
+        let linearity = linearity::analyse(&locals, &derivatives);
+        let derivatives = Tape::compile(n_time_inputs, n_states, &locals, &derivatives);
+        let outputs = Tape::compile(n_time_inputs, n_states, &locals, &output_exprs);
         Ok(Self {
             state_names: spec.state_names,
             input_names: spec.input_names,
             individual_names: spec.individual.into_iter().map(|(n, _)| n).collect(),
+            n_hoisted: individual_exprs.len() - n_named,
             individual,
             dose_inputs,
             derivatives,
@@ -281,6 +296,15 @@ impl EquationSystem {
         let n_time_inputs = self.derivatives_inputs();
         let n_states = self.state_names.len();
         let initial = values[n_time_inputs..n_time_inputs + n_states].to_vec();
+        for (name, &x) in self.state_names.iter().zip(&initial) {
+            if !x.is_finite() {
+                return Err(Error::InvalidValue {
+                    name: format!("{name}(0)"),
+                    value: x,
+                    expected: "a finite initial value",
+                });
+            }
+        }
         let dose = self.dose_inputs_of(&values)?;
         let mut model = EquationModel {
             system: Arc::clone(self),
@@ -309,8 +333,70 @@ impl EquationSystem {
     }
 
     fn derivatives_inputs(&self) -> usize {
-        self.input_names.len() + self.individual_names.len()
+        self.input_names.len() + self.individual_names.len() + self.n_hoisted
     }
+}
+
+/// `e` with every largest part that reads neither the states nor the time (and is more than a
+/// number or an input) replaced by the time-stage input of an individual-stage value, pushed to
+/// `hoisted` (once per distinct part); `base` is the time-stage index of the first hoisted value.
+fn hoist(
+    e: &Expr,
+    kinds: &[linearity::Kind],
+    n_inputs: usize,
+    base: usize,
+    hoisted: &mut Vec<Expr>,
+) -> Expr {
+    let leaf = matches!(e, Expr::Number(_) | Expr::Input(_));
+    if !leaf
+        && linearity::kind(e, kinds) == linearity::Kind::Constant
+        && let Some(individual) = to_individual(e, n_inputs)
+    {
+        let j = match hoisted.iter().position(|h| *h == individual) {
+            Some(j) => j,
+            None => {
+                hoisted.push(individual);
+                hoisted.len() - 1
+            }
+        };
+        return Expr::Input(base + j);
+    }
+    let mut go = |x: &Expr| Box::new(hoist(x, kinds, n_inputs, base, hoisted));
+    match e {
+        Expr::Unary(u, x) => Expr::Unary(*u, go(x)),
+        Expr::Binary(op, a, b) => {
+            let a = go(a);
+            Expr::Binary(*op, a, go(b))
+        }
+        Expr::If(c, a, b) => {
+            let (c, a) = (go(c), go(a));
+            Expr::If(c, a, go(b))
+        }
+        other => other.clone(),
+    }
+}
+
+/// A time-stage expression free of states, time and time-stage values, in individual-stage
+/// terms: time-stage input `i` is individual input `i` below `n_inputs`, else the individual
+/// stage's value `i − n_inputs`. `None` when it reads anything else.
+fn to_individual(e: &Expr, n_inputs: usize) -> Option<Expr> {
+    Some(match e {
+        Expr::Number(x) => Expr::Number(*x),
+        Expr::Input(i) if *i < n_inputs => Expr::Input(*i),
+        Expr::Input(i) => Expr::Local(i - n_inputs),
+        Expr::State(_) | Expr::Time | Expr::Local(_) => return None,
+        Expr::Unary(u, x) => Expr::unary(*u, to_individual(x, n_inputs)?),
+        Expr::Binary(op, a, b) => Expr::binary(
+            *op,
+            to_individual(a, n_inputs)?,
+            to_individual(b, n_inputs)?,
+        ),
+        Expr::If(c, a, b) => Expr::If(
+            Box::new(to_individual(c, n_inputs)?),
+            Box::new(to_individual(a, n_inputs)?),
+            Box::new(to_individual(b, n_inputs)?),
+        ),
+    })
 }
 
 /// One twin of a user-written model: the compiled system and this twin's individual values.

@@ -11,11 +11,12 @@
 //! model built in.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use super::expr::{Binary, Expr, Unary};
 
 /// One instruction: `dst = op(a, b, c)`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Op {
     Unary(Unary),
     Binary(Binary),
@@ -91,6 +92,7 @@ impl Tape {
                 n_registers: n_inputs + n_states + 1,
             },
             locals: vec![Value::Register(u32::MAX); locals.len()],
+            seen: HashMap::new(),
         };
         for (i, local) in locals.iter().enumerate() {
             if used[i] {
@@ -238,6 +240,9 @@ enum Value {
 struct Builder {
     tape: Tape,
     locals: Vec<Value>,
+    /// Instructions emitted so far, by operation and operands: a repeated one is not emitted
+    /// again (`K12 * central` in two derivatives is computed once).
+    seen: HashMap<(Op, u32, u32, u32), u32>,
 }
 
 impl Builder {
@@ -267,8 +272,12 @@ impl Builder {
     }
 
     fn emit(&mut self, op: Op, a: u32, b: u32, c: u32) -> Value {
+        if let Some(&dst) = self.seen.get(&(op, a, b, c)) {
+            return Value::Register(dst);
+        }
         let dst = self.fresh();
         self.tape.code.push(Instr { op, dst, a, b, c });
+        self.seen.insert((op, a, b, c), dst);
         Value::Register(dst)
     }
 
@@ -364,6 +373,16 @@ mod tests {
         assert_eq!(r[0], 1.5 * 100.0 - (1.0 / 20.0) * 10.0);
         assert_eq!(r[1], 2.0 * 50.0 - (3.0 / 30.0) * 5.0);
         assert_eq!(tape.result(&regs, 1), &[1.0, 1.0]);
+    }
+
+    #[test]
+    fn a_repeated_operation_is_computed_once() {
+        let k12a = Expr::binary(Binary::Mul, input(0), Expr::State(0));
+        let tape = Tape::compile(1, 1, &[], &[k12a.clone(), Expr::unary(Unary::Neg, k12a)]);
+        assert_eq!(tape.len(), 2);
+        let mut out = [0.0; 2];
+        tape.eval(&[0.5], &[4.0], 0.0, &mut out);
+        assert_eq!(out, [2.0, -2.0]);
     }
 
     #[test]
