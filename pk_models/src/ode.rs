@@ -119,7 +119,8 @@ impl OdeIntegrator {
         state: &mut [f64],
         rates: &[f64],
     ) -> Result<(), Error> {
-        if to <= from {
+        // No states (a model that is a closed form of time): nothing to integrate.
+        if to <= from || state.is_empty() {
             return Ok(());
         }
         if to - from <= TINY_SEGMENT * to.abs().max(1.0) {

@@ -254,3 +254,12 @@ fn a_pd_section_beside_equations_is_refused() {
     );
     assert_has(&m, &["no `pd` section"]);
 }
+
+#[test]
+fn a_number_out_of_range_is_placed_where_it_is_written() {
+    let m = refused("f(depot) = 0.8", "f(depot) = 1e400");
+    assert_has(
+        &m,
+        &["model.ron:15:24:", "the number 1e400 is out of range"],
+    );
+}

@@ -407,3 +407,34 @@ fn estimates_with_the_equations_model_equal_the_built_in_ones() {
     assert!(built_in.lines().count() == 3, "{built_in}");
     assert_eq!(built_in, written);
 }
+
+/// A `$PRED`-style model: no states, the output a closed form of time, parameters and a
+/// covariate (the dose, as a data column would give it): `C = DOSE/V·exp(−CL/V·t)`, against the
+/// same formula computed here.
+#[test]
+fn a_model_with_no_states_is_its_closed_form() {
+    let text = r#"(
+        name: "closed-form 1-compartment bolus",
+        parameters: {"CL": (value: 2.0, unit: "L/h"), "V": (value: 20.0, unit: "L")},
+        equations: (states: [], covariates: ["DOSE"], code: "K = CL / V"),
+        outputs: [(name: "CP", expression: "DOSE / V * exp(-K * t)", unit: "mg/L")],
+        covariates: (defaults: {"DOSE": 100.0}),
+    )"#;
+    let spec = ModelSpec::parse(text, Path::new("pred.ron")).expect("model parses");
+    let mut values = spec.typical_parameters();
+    values.insert("DOSE".into(), 100.0);
+    let built = spec.build(&values).expect("builds");
+    let records: Vec<Record> = (0..=24)
+        .map(|i| Record::observation(f64::from(i)))
+        .collect();
+    let got = outputs(&spec, &built, &records);
+    for (r, y) in records.iter().zip(&got) {
+        let want = 100.0 / 20.0 * (-0.1 * r.time).exp();
+        assert!(
+            (y[0] - want).abs() <= 1e-15 * want,
+            "CP at {} h: {}",
+            r.time,
+            y[0]
+        );
+    }
+}

@@ -78,6 +78,7 @@ pub struct SyntaxError {
 /// Parses the statements of `code`.
 pub fn statements(code: &str) -> Result<Vec<Statement>, SyntaxError> {
     let mut pairs = Grammar::parse(Rule::code, code).map_err(syntax)?;
+    check_numbers(pairs.clone())?;
     let pratt = pratt();
     let mut out = Vec::new();
     let statements = pairs.next().map(Pair::into_inner).into_iter().flatten();
@@ -121,6 +122,7 @@ pub fn statements(code: &str) -> Result<Vec<Statement>, SyntaxError> {
 /// Parses one expression (an output).
 pub fn expression(text: &str) -> Result<Ast, SyntaxError> {
     let mut pairs = Grammar::parse(Rule::expression, text).map_err(syntax)?;
+    check_numbers(pairs.clone())?;
     let pratt = pratt();
     let expr = pairs
         .next()
@@ -130,6 +132,23 @@ pub fn expression(text: &str) -> Result<Ast, SyntaxError> {
             message: "expected an expression".into(),
         })?;
     Ok(ast(expr, &pratt))
+}
+
+/// Every number written is a finite f64 (`1e400` is not).
+fn check_numbers(pairs: pest::iterators::Pairs<'_, Rule>) -> Result<(), SyntaxError> {
+    for p in pairs.flatten().filter(|p| p.as_rule() == Rule::number) {
+        if !p.as_str().parse::<f64>().is_ok_and(f64::is_finite) {
+            return Err(SyntaxError {
+                at: at(&p),
+                message: format!(
+                    "the number {} is out of range: expected a finite number (at most about \
+                     1.8e308)",
+                    p.as_str()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn pratt() -> PrattParser<Rule> {

@@ -365,13 +365,8 @@ impl Scope<'_> {
 
     fn resolve(&self, ast: &Ast, stage: Stage) -> Outcome<Expr> {
         Ok(match ast {
-            Ast::Number(x) if x.is_finite() => Expr::Number(*x),
-            Ast::Number(x) => {
-                return Err(self.error(
-                    At { line: 1, column: 1 },
-                    format!("the number {x} is out of range"),
-                ));
-            }
+            // The parser checked that every number is finite.
+            Ast::Number(x) => Expr::Number(*x),
             Ast::Name(n, at) => match (self.lookup(n, *at)?, stage) {
                 (Ref::Input(i), _) => Expr::Input(i),
                 (Ref::Individual(j), Stage::Individual) => Expr::Local(j),
