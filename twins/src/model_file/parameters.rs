@@ -124,7 +124,7 @@ impl ModelSpec {
     }
 
     /// Individual parameters: typical values for `subject` with random effects `etas`
-    /// (in the order of [`RandomEffects::names`]; empty for none).
+    /// (in the order of [`RandomEffects::names`](crate::variability::RandomEffects::names); empty for none).
     pub fn individual_parameters(
         &self,
         subject: &impl CovariateSource,
@@ -136,7 +136,7 @@ impl ModelSpec {
         Ok(values)
     }
 
-    /// Applies random effects `etas` (in the order of [`RandomEffects::names`]; empty for none)
+    /// Applies random effects `etas` (in the order of [`RandomEffects::names`](crate::variability::RandomEffects::names); empty for none)
     /// to typical `values`: P = TV·exp(η) for a log-normal effect, TV + η for a normal one.
     pub fn apply_etas(&self, values: &mut Values, etas: &[f64]) {
         if let Some(r) = &self.random_effects {
